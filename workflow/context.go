@@ -61,6 +61,12 @@ func (c *CheckContext) ErrorAt(pos Pos, path, format string, args ...any) {
 	*c.diags = append(*c.diags, Diagnostic{Pos: pos, Step: c.step.ID, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// Warnf reports something worth knowing that does not stop the recipe
+// (an input file that does not exist yet, say).
+func (c *CheckContext) Warnf(path, format string, args ...any) {
+	c.plan.Warnings = append(c.plan.Warnings, Diagnostic{Pos: c.Pos(path), Step: c.step.ID, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
 // Failed reports whether this step has reported any diagnostic so far.
 func (c *CheckContext) Failed() bool {
 	for _, d := range *c.diags {
@@ -90,7 +96,7 @@ func (c *CheckContext) Column(path string, s *arrow.Schema, name string) (arrow.
 
 // ColumnAt is Column with an explicit position.
 func (c *CheckContext) ColumnAt(pos Pos, path string, s *arrow.Schema, name string) (arrow.Field, bool) {
-	if s == nil {
+	if s == nil || name == "" {
 		return arrow.Field{}, false
 	}
 	if i := s.FieldIndices(name); len(i) > 0 {

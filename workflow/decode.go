@@ -246,12 +246,7 @@ func (d *Decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case reflect.Interface:
-		var x any
-		if err := n.Decode(&x); err != nil {
-			d.Errorf(n, path, "%v", err)
-			return
-		}
-		if x != nil {
+		if x := d.decodeAny(n, path); x != nil {
 			v.Set(reflect.ValueOf(x))
 		}
 	default:
@@ -433,4 +428,42 @@ func (d *Decoder) blockIndent(line int) int {
 		return len(text) - len(strings.TrimLeft(text, " ")) + 1
 	}
 	return 1
+}
+
+// decodeAny decodes a node into plain Go values (map[string]any, []any,
+// string, int64, float64, bool, nil), counting nodes through aliases.
+func (d *Decoder) decodeAny(n *yaml.Node, path string) any {
+	if !d.count() {
+		if d.nodes == maxNodes+1 {
+			d.Errorf(n, path, "recipe expands to more than %d YAML nodes (an alias bomb?): refusing it", maxNodes)
+		}
+		return nil
+	}
+	n = d.resolve(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := d.resolve(n.Content[i]).Value
+			m[k] = d.decodeAny(n.Content[i+1], joinPath(path, k))
+		}
+		return m
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			out[i] = d.decodeAny(c, indexPath(path, i))
+		}
+		return out
+	case yaml.ScalarNode:
+		var x any
+		if err := n.Decode(&x); err != nil {
+			d.Errorf(n, path, "%v", err)
+			return nil
+		}
+		if i, ok := x.(int); ok {
+			return int64(i)
+		}
+		return x
+	}
+	return nil
 }

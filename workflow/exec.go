@@ -611,3 +611,7 @@ func (c *countingDataset) Rows() (int64, bool) {
 
 // Unwrap returns the Dataset the step set.
 func (c *countingDataset) Unwrap() Dataset { return c.inner }
+
+// ErrCheckFailed marks a declared quality check that did not hold; the
+// command exits 3.
+var ErrCheckFailed = errors.New("quality check failed")

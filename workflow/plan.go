@@ -26,6 +26,9 @@ type Plan struct {
 	Params []*Param
 	Steps  []*PlannedStep // topological order, file order among independent steps
 	OutDir string         // absolute
+	// Warnings are problems that do not invalidate the recipe, like an
+	// input file that does not exist yet.
+	Warnings Diagnostics
 	byID   map[string]*PlannedStep
 }
 
@@ -70,7 +73,7 @@ func Build(r *Recipe, opts Options) (*Plan, error) {
 		}
 		opts.WorkDir = wd
 	}
-	var diags Diagnostics
+	diags := append(Diagnostics(nil), r.diags...)
 	p := &Plan{Recipe: r, byID: map[string]*PlannedStep{}}
 	p.resolveParams(opts, &diags)
 	out := opts.OutDir

@@ -37,6 +37,7 @@ type Recipe struct {
 
 	paramNodes map[string]*yaml.Node
 	lines      []string
+	diags      Diagnostics // problems found while parsing; Build reports them with its own
 }
 
 // StepNode is one step of a recipe before its config is decoded.
@@ -76,7 +77,10 @@ func Load(path string) (*Recipe, error) {
 }
 
 // Parse parses recipe source; path names it in diagnostics and locates
-// relative input paths.
+// relative input paths. When the source is valid YAML with a mapping at
+// the top, Parse returns a Recipe even if it found problems (returned as
+// Diagnostics too), so that Build can report them together with the
+// problems in the steps.
 func Parse(path string, src []byte) (*Recipe, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -92,7 +96,7 @@ func Parse(path string, src []byte) (*Recipe, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, Diagnostics{{Pos: Pos{File: path, Line: 1, Col: 1}, Msg: "recipe is empty"}}
 		}
-		return nil, Diagnostics{syntaxDiagnostic(path, err)}
+		return nil, Diagnostics{syntaxDiagnostic(path, src, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -146,6 +150,7 @@ func Parse(path string, src []byte) (*Recipe, error) {
 	}
 	if len(diags) > 0 {
 		diags.Sort()
+		r.diags = diags
 		return r, diags
 	}
 	return r, nil
@@ -267,16 +272,43 @@ func (r *Recipe) parseSteps(d *Decoder, n *yaml.Node) {
 var lineRE = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
 
 // syntaxDiagnostic turns a YAML parse error into a positioned diagnostic.
-func syntaxDiagnostic(path string, err error) Diagnostic {
+// The YAML parser names the line where the enclosing construct starts;
+// the line with the actual mistake is found by parsing ever longer
+// prefixes of the source (binary search on the first prefix that fails).
+func syntaxDiagnostic(path string, src []byte, err error) Diagnostic {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := Pos{File: path, Line: 1, Col: 1}
+	ctxLine := 0
 	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		if m[2] != "" {
-			pos.Col, _ = strconv.Atoi(m[2])
-		}
+		ctxLine, _ = strconv.Atoi(m[1])
+		pos.Line = ctxLine
 		msg = strings.TrimSpace(lineRE.ReplaceAllString(msg, ""))
 		msg = strings.TrimLeft(msg, ": ")
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	fails := func(k int) bool {
+		var n yaml.Node
+		err := yaml.Unmarshal([]byte(strings.Join(lines[:k], "")), &n)
+		return err != nil
+	}
+	lo, hi := 1, len(lines)
+	if fails(hi) {
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if fails(mid) {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		if hi >= ctxLine {
+			pos.Line = hi
+			text := strings.TrimRight(lines[hi-1], "\r\n")
+			pos.Col = len(text) - len(strings.TrimLeft(text, " \t")) + 1
+			if ctxLine > 0 && ctxLine != hi {
+				msg += fmt.Sprintf(" (in the block that starts on line %d)", ctxLine)
+			}
+		}
 	}
 	return Diagnostic{Pos: pos, Msg: "invalid YAML: " + msg}
 }

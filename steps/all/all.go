@@ -1,0 +1,8 @@
+// Package all registers every aftercare step type; import it for its side
+// effects, as cmd/aftercare does.
+package all
+
+import (
+	_ "github.com/aftercare/aftercare/steps/dataio"
+	_ "github.com/aftercare/aftercare/steps/features"
+)

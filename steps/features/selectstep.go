@@ -1,0 +1,179 @@
+package features
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/aftercare/aftercare/workflow"
+)
+
+func init() {
+	workflow.Register(workflow.Spec{
+		Type:    "features.select",
+		Summary: "Keep, drop, rename and cast columns.",
+		Description: `Applies, in this order: keep (the listed columns, in that order), drop,
+rename (old: new) and cast (column: type, one of int, float, string, bool,
+date, timestamp). A value that does not cast (a string that is not a number)
+fails the run naming the column and value. Lazy.`,
+		New: func() workflow.Step { return &Select{} },
+		Examples: []string{
+			"id: slim\ntype: features.select\ninput: orders\nkeep: [customer_id, ordered_at, amount]\nrename: {ordered_at: ts}\ncast: {amount: float}",
+		},
+	})
+}
+
+// Select is the features.select step.
+type Select struct {
+	Input  workflow.Ref         `yaml:"input" required:"true" doc:"Step whose columns are selected."`
+	Keep   []workflow.Column    `yaml:"keep" doc:"Columns to keep, in this order (default all)."`
+	Drop   []workflow.Column    `yaml:"drop" doc:"Columns to drop."`
+	Rename workflow.Map[string] `yaml:"rename" doc:"Old name → new name."`
+	Cast   workflow.Map[string] `yaml:"cast" doc:"Column → type (int, float, string, bool, date, timestamp)."`
+	src    []int                // input column of each output column
+	casts  []arrow.DataType     // target type per output column, nil to keep
+	out    *arrow.Schema
+}
+
+// Check resolves the output columns.
+func (s *Select) Check(c *workflow.CheckContext) {
+	in := c.Schema(s.Input)
+	if in == nil {
+		return
+	}
+	type col struct {
+		src  int
+		f    arrow.Field
+		cast arrow.DataType
+	}
+	var cols []col
+	if len(s.Keep) > 0 {
+		seen := map[string]bool{}
+		for i, k := range s.Keep {
+			if seen[k.Name] {
+				c.ErrorAt(k.Pos, fmt.Sprintf("keep[%d]", i), "column %q is listed twice", k.Name)
+				continue
+			}
+			seen[k.Name] = true
+			if f, ok := c.ColumnAt(k.Pos, fmt.Sprintf("keep[%d]", i), in, k.Name); ok {
+				cols = append(cols, col{src: in.FieldIndices(k.Name)[0], f: f})
+			}
+		}
+	} else {
+		for i, f := range in.Fields() {
+			cols = append(cols, col{src: i, f: f})
+		}
+	}
+	for i, d := range s.Drop {
+		if _, ok := c.ColumnAt(d.Pos, fmt.Sprintf("drop[%d]", i), in, d.Name); !ok {
+			continue
+		}
+		for j := range cols {
+			if cols[j].f.Name == d.Name {
+				cols = append(cols[:j], cols[j+1:]...)
+				break
+			}
+		}
+	}
+	names := func() []string {
+		out := make([]string, len(cols))
+		for i, cl := range cols {
+			out[i] = cl.f.Name
+		}
+		return out
+	}
+	find := func(name string) int {
+		for i, cl := range cols {
+			if cl.f.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, e := range s.Rename {
+		j := find(e.Key)
+		if j < 0 {
+			c.ErrorAt(e.Pos, "rename."+e.Key, "unknown column %q%s", e.Key, workflow.DidYouMean(e.Key, names()))
+			continue
+		}
+		if e.Value == "" {
+			c.Errorf("rename."+e.Key, "new name is empty")
+			continue
+		}
+		if k := find(e.Value); k >= 0 && k != j {
+			c.Errorf("rename."+e.Key, "renaming %q to %q would duplicate an existing column", e.Key, e.Value)
+			continue
+		}
+		cols[j].f.Name = e.Value
+	}
+	for _, e := range s.Cast {
+		j := find(e.Key)
+		if j < 0 {
+			c.ErrorAt(e.Pos, "cast."+e.Key, "unknown column %q%s", e.Key, workflow.DidYouMean(e.Key, names()))
+			continue
+		}
+		t, err := workflow.ParseType(e.Value)
+		if err != nil {
+			c.Errorf("cast."+e.Key, "%v", err)
+			continue
+		}
+		if !arrow.TypeEqual(t, cols[j].f.Type) {
+			cols[j].cast = t
+			cols[j].f.Type = t
+			cols[j].f.Nullable = true
+		}
+	}
+	if len(cols) == 0 {
+		c.Errorf("", "no columns left")
+	}
+	fields := make([]arrow.Field, len(cols))
+	s.src, s.casts = make([]int, len(cols)), make([]arrow.DataType, len(cols))
+	for i, cl := range cols {
+		fields[i], s.src[i], s.casts[i] = cl.f, cl.src, cl.cast
+	}
+	s.out = arrow.NewSchema(fields, nil)
+	c.SetOutput("", s.out)
+}
+
+// Run returns the selected columns, lazily.
+func (s *Select) Run(ctx context.Context, r *workflow.RunContext) error {
+	in := r.Input(s.Input)
+	mem := r.Mem()
+	r.SetOutput("", r.Lazy(in, s.out, func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
+		cols := make([]arrow.Array, len(s.src))
+		release := func() {
+			for _, c := range cols {
+				if c != nil {
+					c.Release()
+				}
+			}
+		}
+		for i, j := range s.src {
+			a := b.Column(j)
+			if s.casts[i] == nil {
+				a.Retain()
+				cols[i] = a
+				continue
+			}
+			ca, err := castArray(ctx, a, s.casts[i], mem)
+			if err != nil {
+				release()
+				return nil, fmt.Errorf("cast column %s to %s: %w", b.ColumnName(j), workflow.TypeName(s.casts[i]), err)
+			}
+			cols[i] = ca
+		}
+		out := array.NewRecordBatch(s.out, cols, b.NumRows())
+		release()
+		return out, nil
+	}))
+	return nil
+}
+
+func castArray(ctx context.Context, a arrow.Array, to arrow.DataType, mem memory.Allocator) (arrow.Array, error) {
+	opts := compute.SafeCastOptions(to)
+	return compute.CastArray(compute.WithAllocator(ctx, mem), a, opts)
+}
