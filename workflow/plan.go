@@ -29,7 +29,7 @@ type Plan struct {
 	// Warnings are problems that do not invalidate the recipe, like an
 	// input file that does not exist yet.
 	Warnings Diagnostics
-	byID   map[string]*PlannedStep
+	byID     map[string]*PlannedStep
 }
 
 // PlannedStep is one step of a plan.

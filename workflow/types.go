@@ -26,7 +26,7 @@ var typeNames = map[string]arrow.DataType{
 	"float": Float64, "float64": Float64, "double": Float64, "number": Float64,
 	"string": String, "str": String, "text": String,
 	"bool": Bool, "boolean": Bool,
-	"date": Date,
+	"date":      Date,
 	"timestamp": Timestamp, "datetime": Timestamp,
 }
 
