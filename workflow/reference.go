@@ -59,7 +59,7 @@ func Reference() string {
 			}
 		}
 		for _, ex := range s.Examples {
-			fmt.Fprintf(&b, "\n```yaml\n- %s\n```\n", strings.ReplaceAll(strings.TrimSpace(ex), "\n", "\n  "))
+			fmt.Fprintf(&b, "\n```yaml\n%s\n```\n", strings.TrimSpace(ex))
 		}
 	}
 	return b.String()

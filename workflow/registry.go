@@ -42,8 +42,9 @@ type Spec struct {
 	// New returns a config with its defaults set. Its exported fields and
 	// their tags define the step's recipe keys.
 	New func() Step
-	// Examples are YAML step snippets (one list item each, without the
-	// leading dash) that must plan cleanly; a test checks them.
+	// Examples are YAML lists of steps that show the type in context (an
+	// io.read of the quickstart data, then this step). A test plans each
+	// one as a recipe in examples/quickstart, so they cannot rot.
 	Examples []string
 }
 

@@ -26,8 +26,7 @@ paths resolve against the recipe's folder. A row that does not parse fails
 the run with the file, line, column and value.`,
 		New: func() workflow.Step { return &Read{} },
 		Examples: []string{
-			"id: orders\ntype: io.read\npath: orders.csv\ntypes: {customer_id: string, amount: float}",
-			"id: elog\ntype: io.read\npath: cdnow.txt\nwhitespace: true\nheader: false\ncolumns: [customer, sample_id, date, cds, amount]\ntypes: {customer: string, date: date}",
+			"- id: orders\n  type: io.read\n  path: data/orders.csv\n  types: {customer_id: string, amount: float}",
 		},
 	})
 }
@@ -105,12 +104,12 @@ func (s *Read) Check(c *workflow.CheckContext) {
 			c.Warnf("path", "%s does not exist yet: its columns cannot be checked before the run", s.path)
 			return
 		}
-		msg := err.Error()
 		field := "path"
-		if strings.Contains(msg, "types") || strings.Contains(msg, "explicit type") {
+		var pe *fileformat.ParseError
+		if !errors.As(err, &pe) && strings.HasPrefix(err.Error(), "types: ") {
 			field = "types"
 		}
-		c.Errorf(field, "%s", msg)
+		c.Errorf(field, "%v", err)
 		return
 	}
 	s.schema = sc

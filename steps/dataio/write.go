@@ -3,6 +3,7 @@ package dataio
 import (
 	"context"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -23,7 +24,7 @@ stale-looking output. Relative paths resolve against the output folder
 after it.`,
 		New: func() workflow.Step { return &Write{} },
 		Examples: []string{
-			"id: save\ntype: io.write\ninput: orders\npath: orders.parquet",
+			"- {id: orders, type: io.read, path: data/orders.csv}\n- id: save\n  type: io.write\n  input: orders\n  path: orders.parquet",
 		},
 	})
 }
@@ -48,7 +49,7 @@ func (s *Write) Check(c *workflow.CheckContext) {
 	if err != nil {
 		c.Errorf("path", "%v", err)
 	}
-	s.opts = fileformat.WriteOptions{Format: f, Compression: s.Compression}
+	s.opts = fileformat.WriteOptions{Format: f, Compression: s.Compression, Gzip: strings.HasSuffix(strings.ToLower(s.Path), ".gz")}
 	if s.Delimiter != "" {
 		r, size := utf8.DecodeRuneInString(s.Delimiter)
 		if size != len(s.Delimiter) || r == '"' || r == '\n' {

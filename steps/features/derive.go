@@ -22,7 +22,7 @@ now() returns the recipe's as_of parameter, so runs are reproducible. A name
 that already exists replaces that column in place. Lazy.`,
 		New: func() workflow.Step { return &Derive{} },
 		Examples: []string{
-			"id: features\ntype: features.derive\ninput: orders\ncolumns:\n  revenue: quantity * unit_price\n  order_month: date_trunc(\"month\", ordered_at)",
+			"- {id: orders, type: io.read, path: data/orders.csv}\n- id: enriched\n  type: features.derive\n  input: orders\n  columns:\n    price_per_item: amount / items\n    order_month: date_trunc(\"month\", ordered_at)\n    days_ago: days_between(ordered_at, now())",
 		},
 	})
 }

@@ -21,7 +21,7 @@ expression. Lazy: rows are filtered batch by batch as a downstream step
 scans them.`,
 		New: func() workflow.Step { return &Filter{} },
 		Examples: []string{
-			"id: valid\ntype: features.filter\ninput: orders\nwhere: amount > 0 && !is_null(customer_id)",
+			"- {id: orders, type: io.read, path: data/orders.csv}\n- id: kept\n  type: features.filter\n  input: orders\n  where: amount > 0 && !returned",
 		},
 	})
 }
@@ -47,13 +47,10 @@ func (s *Filter) Check(c *workflow.CheckContext) {
 func (s *Filter) Run(ctx context.Context, r *workflow.RunContext) error {
 	in := r.Input(s.Input)
 	mem := r.Mem()
-	var mask []bool
+	// The mask is per batch: a Dataset may be scanned by several steps at
+	// once, so nothing mutable is shared between scans.
 	r.SetOutput("", r.Lazy(in, in.Schema(), func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
-		n := int(b.NumRows())
-		if cap(mask) < n {
-			mask = make([]bool, n)
-		}
-		mask = mask[:n]
+		mask := make([]bool, b.NumRows())
 		if err := s.prog.EvalBool(b, mask); err != nil {
 			return nil, err
 		}

@@ -22,7 +22,7 @@ date, timestamp). A value that does not cast (a string that is not a number)
 fails the run naming the column and value. Lazy.`,
 		New: func() workflow.Step { return &Select{} },
 		Examples: []string{
-			"id: slim\ntype: features.select\ninput: orders\nkeep: [customer_id, ordered_at, amount]\nrename: {ordered_at: ts}\ncast: {amount: float}",
+			"- {id: orders, type: io.read, path: data/orders.csv}\n- id: slim\n  type: features.select\n  input: orders\n  keep: [customer_id, ordered_at, amount, items]\n  rename: {ordered_at: ts}\n  cast: {items: float}",
 		},
 	})
 }

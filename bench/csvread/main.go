@@ -1,0 +1,89 @@
+// Command csvread times aftercare's file readers on a real file, for
+// bench/csvread/run.sh. With -convert OUT it first writes the CSV as OUT
+// (format from the extension) with fileformat.Write; then it reads each
+// file given, -runs times, and prints the best wall time of a full read
+// (ReadSchema + Scan) and the rows and Σ(Quantity×UnitPrice) as a check.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/aftercare/aftercare/steps/dataio/fileformat"
+)
+
+func main() {
+	convert := flag.String("convert", "", "write the first file as this file (format from the extension) before timing")
+	runs := flag.Int("runs", 5, "reads per file; the best time is reported")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the reads to this file")
+	flag.Parse()
+	if flag.NArg() == 0 {
+		log.Fatal("usage: csvread [-convert out.parquet] [-runs n] file...")
+	}
+	ctx := context.Background()
+	if *convert != "" {
+		src := flag.Arg(0)
+		sc, err := fileformat.ReadSchema(src, fileformat.ReadOptions{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, err := fileformat.Write(ctx, *convert, sc, fileformat.WriteOptions{}, memory.DefaultAllocator, func(fn func(arrow.RecordBatch) error) error {
+			return fileformat.Scan(ctx, src, sc, fileformat.ReadOptions{}, memory.DefaultAllocator, fn)
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+		st, _ := os.Stat(*convert)
+		fmt.Fprintf(os.Stderr, "wrote %s: %d rows, %d bytes\n", *convert, n, st.Size())
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, path := range flag.Args() {
+		best := time.Duration(math.MaxInt64)
+		var rows int64
+		var sum float64
+		for range *runs {
+			t0 := time.Now()
+			rows, sum = 0, 0
+			sc, err := fileformat.ReadSchema(path, fileformat.ReadOptions{})
+			if err != nil {
+				log.Fatal(err)
+			}
+			q, p := sc.FieldIndices("Quantity"), sc.FieldIndices("UnitPrice")
+			err = fileformat.Scan(ctx, path, sc, fileformat.ReadOptions{}, memory.DefaultAllocator, func(b arrow.RecordBatch) error {
+				rows += b.NumRows()
+				if len(q) == 1 && len(p) == 1 {
+					qs := b.Column(q[0]).(*array.Int64).Int64Values()
+					ps := b.Column(p[0]).(*array.Float64).Float64Values()
+					for i := range qs {
+						sum += float64(qs[i]) * ps[i]
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				log.Fatal(err)
+			}
+			best = min(best, time.Since(t0))
+		}
+		fmt.Printf("%s\t%.4f\t%d\t%.2f\n", path, best.Seconds(), rows, sum)
+	}
+}

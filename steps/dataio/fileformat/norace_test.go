@@ -1,0 +1,5 @@
+//go:build !race
+
+package fileformat
+
+const raceEnabled = false
