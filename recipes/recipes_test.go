@@ -5,8 +5,8 @@ package recipes_test
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/aftercare/aftercare/steps/all"

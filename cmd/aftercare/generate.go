@@ -67,7 +67,6 @@ func cmdGenerate(ctx context.Context, args []string, stdout, stderr io.Writer, s
 	return exitFailed
 }
 
-
 func generateTransactions(ctx context.Context, args []string, stdout io.Writer) error {
 	o := synth.DefaultTransactionsOptions()
 	fs := flag.NewFlagSet("generate transactions", flag.ContinueOnError)
