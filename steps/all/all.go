@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/aftercare/aftercare/steps/cluster"
 	_ "github.com/aftercare/aftercare/steps/dataio"
 	_ "github.com/aftercare/aftercare/steps/features"
 )
