@@ -58,7 +58,7 @@ memory (8 bytes a value).`,
 type Scale struct {
 	Input         workflow.Ref      `yaml:"input" required:"true" doc:"Step whose columns are scaled."`
 	Columns       []workflow.Column `yaml:"columns" doc:"Numeric columns to scale (with load, default: the saved scaler's columns)."`
-	Method        string            `yaml:"method" enum:"standard|minmax|robust|log1p|winsorize" doc:"Scaling method (default standard)."`
+	Method        string            `yaml:"method" enum:"standard|minmax|robust|log1p|winsorize|none" doc:"Scaling method (default standard); none leaves values as they are, so a recipe can switch scaling off with a parameter."`
 	Log1p         bool              `yaml:"log1p" doc:"Apply log(1 + x) before the method (values must be greater than -1)."`
 	Winsorize     []float64         `yaml:"winsorize" doc:"Clip at these two quantiles, fitted on the data, before anything else: like [0.01, 0.99]."`
 	Range         []float64         `yaml:"range" doc:"Target range of minmax (default [0, 1])."`
