@@ -3,10 +3,10 @@
 package all
 
 import (
+	_ "github.com/aftercare/aftercare/steps/action"
 	_ "github.com/aftercare/aftercare/steps/bayes"
 	_ "github.com/aftercare/aftercare/steps/cluster"
 	_ "github.com/aftercare/aftercare/steps/dataio"
 	_ "github.com/aftercare/aftercare/steps/features"
-	_ "github.com/aftercare/aftercare/steps/action"
 	_ "github.com/aftercare/aftercare/steps/segment"
 )
