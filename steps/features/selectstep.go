@@ -3,10 +3,13 @@ package features
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/aftercare/aftercare/workflow"
@@ -173,7 +176,112 @@ func (s *Select) Run(ctx context.Context, r *workflow.RunContext) error {
 	return nil
 }
 
-func castArray(ctx context.Context, a arrow.Array, to arrow.DataType, mem memory.Allocator) (arrow.Array, error) {
-	opts := compute.SafeCastOptions(to)
-	return compute.CastArray(compute.WithAllocator(ctx, mem), a, opts)
+// castArray converts a column between the canonical types. A value that
+// does not convert (text that is not a number, a fractional float cast to
+// int) is an error naming the value. (arrow-go's compute cast from float to
+// string leaks memory, so aftercare casts itself.)
+func castArray(_ context.Context, a arrow.Array, to arrow.DataType, mem memory.Allocator) (arrow.Array, error) {
+	n := a.Len()
+	str := func(i int) string { return a.ValueStr(i) }
+	switch x := a.(type) {
+	case *array.Float64:
+		str = func(i int) string { return strconv.FormatFloat(x.Value(i), 'g', -1, 64) }
+	case *array.Date32:
+		str = func(i int) string { return x.Value(i).ToTime().Format("2006-01-02") }
+	case *array.Timestamp:
+		str = func(i int) string { return time.UnixMicro(int64(x.Value(i))).UTC().Format(time.RFC3339Nano) }
+	case *array.String:
+		str = x.Value
+	}
+	num := func(i int) (float64, error) {
+		switch x := a.(type) {
+		case *array.Int64:
+			return float64(x.Value(i)), nil
+		case *array.Float64:
+			return x.Value(i), nil
+		case *array.Boolean:
+			if x.Value(i) {
+				return 1, nil
+			}
+			return 0, nil
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(str(i)), 64)
+		if err != nil {
+			return 0, fmt.Errorf("cannot convert %q to a number", str(i))
+		}
+		return f, nil
+	}
+	micros := func(i int) (int64, error) {
+		switch x := a.(type) {
+		case *array.Timestamp:
+			return int64(x.Value(i)), nil
+		case *array.Date32:
+			return int64(x.Value(i)) * 86400e6, nil
+		}
+		t, err := workflow.ParseTime(str(i))
+		if err != nil {
+			return 0, err
+		}
+		return t.UnixMicro(), nil
+	}
+	bld := array.NewBuilder(mem, to)
+	defer bld.Release()
+	bld.Reserve(n)
+	for i := range n {
+		if a.IsNull(i) {
+			bld.AppendNull()
+			continue
+		}
+		switch b := bld.(type) {
+		case *array.StringBuilder:
+			b.Append(str(i))
+		case *array.Float64Builder:
+			f, err := num(i)
+			if err != nil {
+				return nil, err
+			}
+			b.Append(f)
+		case *array.Int64Builder:
+			if x, ok := a.(*array.Int64); ok {
+				b.Append(x.Value(i))
+				continue
+			}
+			f, err := num(i)
+			if err != nil {
+				return nil, err
+			}
+			if f != math.Trunc(f) || math.Abs(f) > 1<<63 {
+				return nil, fmt.Errorf("cannot convert %v to an integer without losing its fraction", f)
+			}
+			b.Append(int64(f))
+		case *array.BooleanBuilder:
+			switch x := a.(type) {
+			case *array.Int64:
+				b.Append(x.Value(i) != 0)
+			case *array.Float64:
+				b.Append(x.Value(i) != 0)
+			default:
+				v, err := strconv.ParseBool(strings.TrimSpace(str(i)))
+				if err != nil {
+					return nil, fmt.Errorf("cannot convert %q to true or false", str(i))
+				}
+				b.Append(v)
+			}
+		case *array.Date32Builder:
+			us, err := micros(i)
+			if err != nil {
+				return nil, err
+			}
+			b.Append(arrow.Date32(floorDiv(us, 86400e6)))
+		case *array.TimestampBuilder:
+			us, err := micros(i)
+			if err != nil {
+				return nil, err
+			}
+			b.Append(arrow.Timestamp(us))
+		default:
+			return nil, fmt.Errorf("cannot cast to %s", to)
+		}
+	}
+	return bld.NewArray(), nil
 }
