@@ -3,9 +3,9 @@ package vbgmm
 import "gonum.org/v1/gonum/floats"
 
 // This file holds the full and tied covariance kernel of the fitting pass.
-// It works on blocks of rows of the column-major copy of the data, so that the inner
-// loops run over a whole block with gonum's vectorised axpy and dot
-// kernels: per component, the whitened differences y = Q·(x − μ) are built
+// It works on blocks of rows of the column-major copy of the data, so that
+// the inner loops run over a whole block with gonum's vectorised axpy and
+// dot kernels: per component, the whitened differences y = Q·(x − μ) are built
 // by axpys (E-step), and each entry of the responsibility-weighted scatter
 // Σ r (x − μ)(x − μ)ᵀ is one dot product over the block (M-step).
 

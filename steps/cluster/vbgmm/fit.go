@@ -269,7 +269,7 @@ func (f *fitter) initialize(resp []float64, labels []int) error {
 // run iterates from the current posterior until convergence or
 // cfg.MaxIter iterations.
 func (f *fitter) run() (*run, error) {
-	r := &run{lowerBound: math.Inf(-1)}
+	r := &run{lowerBound: math.Inf(-1), lowerBounds: make([]float64, 0, min(f.cfg.MaxIter, 1024))}
 	for range f.cfg.MaxIter {
 		prev := r.lowerBound
 		lb, err := f.iterate()
