@@ -73,7 +73,7 @@ func TestPlanFirstMatch(t *testing.T) {
 	got := tabs["plan"]
 	check := func(col string, want []any) {
 		t.Helper()
-		if g := got.col(col); !reflect.DeepEqual(g, want) {
+		if g := got.Col(col); !reflect.DeepEqual(g, want) {
 			t.Errorf("%s = %v, want %v", col, g, want)
 		}
 	}
@@ -86,7 +86,7 @@ func TestPlanFirstMatch(t *testing.T) {
 	check("due_at", []any{day("2024-12-04"), day("2025-01-02"), day("2025-01-02")})
 	check("message", []any{"Hi Ann, thanks for 1500 (vip)", "Bob: we miss you. Reply by Jan 2", "Fay: we miss you. Reply by Jan 2"})
 	// Expected ids from Python: hashlib.sha256(b"r\x00c1\x00thank_you\x002024-12-04").hexdigest()[:32].
-	ids := got.col("action_id")
+	ids := got.Col("action_id")
 	if ids[0] != "9370ec3078933360786436a26917e7a8" || ids[1] != "419b2645e65a4b4ad000a5635fe58399" {
 		t.Errorf("action ids %v", ids)
 	}
@@ -133,16 +133,16 @@ steps:
   - {id: cap, type: test.capture, input: plan, name: plan}
 `)
 	got := tabs["plan"]
-	if g := got.col("customer_id"); !reflect.DeepEqual(g, []any{"c1", "c4", "c5"}) {
+	if g := got.Col("customer_id"); !reflect.DeepEqual(g, []any{"c1", "c4", "c5"}) {
 		t.Errorf("customers = %v", g)
 	}
-	if g := got.col("action"); !reflect.DeepEqual(g, []any{"thank_you", "thank_you", "thank_you"}) {
+	if g := got.Col("action"); !reflect.DeepEqual(g, []any{"thank_you", "thank_you", "thank_you"}) {
 		t.Errorf("actions = %v", g)
 	}
-	if g := got.col("message"); !reflect.DeepEqual(g, []any{"c1", "c4", "c5"}) {
+	if g := got.Col("message"); !reflect.DeepEqual(g, []any{"c1", "c4", "c5"}) {
 		t.Errorf("messages = %v", g)
 	}
-	if g := got.col("due_at"); g[0] != mustTime("2025-01-01") {
+	if g := got.Col("due_at"); g[0] != mustTime("2025-01-01") {
 		t.Errorf("due_at = %v", g)
 	}
 	m := res.Steps[2].Metrics
@@ -153,7 +153,7 @@ steps:
 
 func TestPlanPerActionMax(t *testing.T) {
 	_, _, tabs := run(t, strings.Replace(strings.Replace(planFirst, "budget: {\"1\": 1}", "", 1), "priority: 2\n", "priority: 2\n        max: 1\n", 1))
-	if g := tabs["plan"].col("customer_id"); !reflect.DeepEqual(g, []any{"c1", "c5", "c2"}) {
+	if g := tabs["plan"].Col("customer_id"); !reflect.DeepEqual(g, []any{"c1", "c5", "c2"}) {
 		t.Errorf("customers = %v", g)
 	}
 }

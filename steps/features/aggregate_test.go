@@ -65,8 +65,8 @@ steps:
 `
 	_, _, tabs := run(t, src)
 	got := tabs["agg"]
-	if got.rows() != 4 {
-		t.Fatalf("rows = %d, want 4 (c1, c2, c3, null)", got.rows())
+	if got.Rows() != 4 {
+		t.Fatalf("rows = %d, want 4 (c1, c2, c3, null)", got.Rows())
 	}
 	ts := func(s string) any { return mustTime(s) }
 	nan := math.NaN()
@@ -101,8 +101,8 @@ steps:
 	for name, w := range want {
 		checkCol(t, got, name, w)
 	}
-	if n := len(got.names); n != len(want) {
-		t.Errorf("output has %d columns, want %d: %v", n, len(want), got.names)
+	if n := len(got.Names); n != len(want) {
+		t.Errorf("output has %d columns, want %d: %v", n, len(want), got.Names)
 	}
 }
 
@@ -110,7 +110,7 @@ steps:
 // 1e-12 relative).
 func checkCol(t *testing.T, got *table, name string, want []any) {
 	t.Helper()
-	col := got.col(name)
+	col := got.Col(name)
 	if len(col) != len(want) {
 		t.Errorf("%s: %d values, want %d", name, len(col), len(want))
 		return
@@ -224,11 +224,11 @@ steps:
 `
 	_, _, tabs := run(t, src)
 	g := tabs["grouped"]
-	if g.rows() != 0 || strings.Join(g.names, ",") != "customer,total,last" {
-		t.Errorf("grouped: %d rows, columns %v", g.rows(), g.names)
+	if g.Rows() != 0 || strings.Join(g.Names, ",") != "customer,total,last" {
+		t.Errorf("grouped: %d rows, columns %v", g.Rows(), g.Names)
 	}
-	if g.types[1].ID() != f64.ID() || g.types[2].ID() != ts.ID() {
-		t.Errorf("grouped types %v", g.types)
+	if g.Types[1].ID() != f64.ID() || g.Types[2].ID() != ts.ID() {
+		t.Errorf("grouped types %v", g.Types)
 	}
 	w := tabs["whole"]
 	checkCol(t, w, "n", []any{int64(0)})
@@ -261,10 +261,10 @@ steps:
 `
 	_, _, tabs := run(t, src)
 	got := tabs["agg"]
-	if got.rows() != n {
-		t.Fatalf("%d groups, want %d", got.rows(), n)
+	if got.Rows() != n {
+		t.Fatalf("%d groups, want %d", got.Rows(), n)
 	}
-	ks, ns, ss := got.col("k"), got.col("n"), got.col("s")
+	ks, ns, ss := got.Col("k"), got.Col("n"), got.Col("s")
 	for j := range n {
 		k := int64(j - n/2)
 		if ks[j] != k || ns[j] != int64(3) {
@@ -392,10 +392,10 @@ steps:
   - {id: o, type: test.capture, input: a, name: a}
 `)
 			got := tabs["a"]
-			for k := range got.rows() {
-				g := int(got.col("g")[k].(int64))
+			for k := range got.Rows() {
+				g := int(got.Col("g")[k].(int64))
 				for j, c := range cols {
-					if n := got.col(c)[k].(int64); n != int64(len(want[g][j])) {
+					if n := got.Col(c)[k].(int64); n != int64(len(want[g][j])) {
 						t.Errorf("group %d %s: %d distinct, want %d", g, c, n, len(want[g][j]))
 					}
 				}

@@ -58,22 +58,22 @@ steps:
 `
 	_, _, tabs := run(t, src)
 	l := tabs["left"]
-	if strings.Join(l.names, ",") != "id,region,score,region_t,tickets,score_t" {
-		t.Fatalf("left columns %v", l.names)
+	if strings.Join(l.Names, ",") != "id,region,score,region_t,tickets,score_t" {
+		t.Fatalf("left columns %v", l.Names)
 	}
 	checkCol(t, l, "id", []any{"c3", "c1", nil, "c2", "c9"})
 	checkCol(t, l, "tickets", []any{int64(7), int64(4), nil, int64(1), nil})
 	checkCol(t, l, "region_t", []any{int64(9), int64(2), nil, int64(1), nil})
 	checkCol(t, l, "score_t", []any{7.0, 9.0, nil, 8.0, nil})
 	in := tabs["inner"]
-	if strings.Join(in.names, ",") != "id,region,score,tickets" {
-		t.Fatalf("inner columns %v", in.names)
+	if strings.Join(in.Names, ",") != "id,region,score,tickets" {
+		t.Fatalf("inner columns %v", in.Names)
 	}
 	checkCol(t, in, "id", []any{"c1", "c2"})
 	checkCol(t, in, "tickets", []any{int64(4), int64(1)})
 	checkCol(t, tabs["anti"], "id", []any{nil, "c9"})
 	checkCol(t, tabs["semi"], "id", []any{"c3", "c1", "c2"})
-	if got := strings.Join(tabs["anti"].names, ","); got != "id,region,score" {
+	if got := strings.Join(tabs["anti"].Names, ","); got != "id,region,score" {
 		t.Errorf("anti columns %s", got)
 	}
 }

@@ -85,12 +85,12 @@ steps:
 
 func comparePandas(t *testing.T, label string, got *table, want []map[string]any) {
 	t.Helper()
-	if got.rows() != len(want) {
-		t.Fatalf("%s: %d groups, pandas %d", label, got.rows(), len(want))
+	if got.Rows() != len(want) {
+		t.Fatalf("%s: %d groups, pandas %d", label, got.Rows(), len(want))
 	}
 	for i, w := range want {
 		for name, wv := range w {
-			g := got.col(name)[i]
+			g := got.Col(name)[i]
 			ok := false
 			switch wv := wv.(type) {
 			case nil:

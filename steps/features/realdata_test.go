@@ -64,20 +64,20 @@ func TestOnlineRetailRFM(t *testing.T) {
 	checkCol(t, tot, "rows", []any{int64(397884)})
 	checkCol(t, tot, "customers", []any{int64(4338)})
 	checkCol(t, tot, "invoices", []any{int64(18532)})
-	if rev := tot.col("revenue")[0].(float64); math.Round(rev*100) != 891140790 {
+	if rev := tot.Col("revenue")[0].(float64); math.Round(rev*100) != 891140790 {
 		t.Errorf("revenue %.4f, want 8911407.90", rev)
 	}
 	rfm := tabs["rfm"]
-	if rfm.rows() != 4338 {
-		t.Fatalf("rfm rows %d, want 4338", rfm.rows())
+	if rfm.Rows() != 4338 {
+		t.Fatalf("rfm rows %d, want 4338", rfm.Rows())
 	}
 	var sumF, sumR, sumT int64
 	var sumM float64
-	for i := range rfm.rows() {
-		sumF += rfm.col("frequency")[i].(int64)
-		sumR += rfm.col("recency_days")[i].(int64)
-		sumT += rfm.col("tenure_days")[i].(int64)
-		sumM += rfm.col("monetary")[i].(float64)
+	for i := range rfm.Rows() {
+		sumF += rfm.Col("frequency")[i].(int64)
+		sumR += rfm.Col("recency_days")[i].(int64)
+		sumT += rfm.Col("tenure_days")[i].(int64)
+		sumM += rfm.Col("monetary")[i].(float64)
 	}
 	if sumF != 18532 || sumR != 399354 || sumT != 966641 || math.Round(sumM*100) != 891140790 {
 		t.Errorf("sums: frequency %d (18532), recency %d (399354), tenure %d (966641), monetary %.2f (8911407.90)", sumF, sumR, sumT, sumM)
@@ -88,14 +88,14 @@ func TestOnlineRetailRFM(t *testing.T) {
 		17850: {372, 34, 5391.21, 373},
 		18287: {42, 3, 1837.28, 201},
 	}
-	for i := range rfm.rows() {
-		id := rfm.col("CustomerID")[i].(float64)
+	for i := range rfm.Rows() {
+		id := rfm.Col("CustomerID")[i].(float64)
 		w, ok := want[id]
 		if !ok {
 			continue
 		}
-		g := [4]float64{float64(rfm.col("recency_days")[i].(int64)), float64(rfm.col("frequency")[i].(int64)),
-			math.Round(rfm.col("monetary")[i].(float64)*100) / 100, float64(rfm.col("tenure_days")[i].(int64))}
+		g := [4]float64{float64(rfm.Col("recency_days")[i].(int64)), float64(rfm.Col("frequency")[i].(int64)),
+			math.Round(rfm.Col("monetary")[i].(float64)*100) / 100, float64(rfm.Col("tenure_days")[i].(int64))}
 		if g != w {
 			t.Errorf("customer %v: %v, pandas %v", id, g, w)
 		}
@@ -104,7 +104,7 @@ func TestOnlineRetailRFM(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("customers not found: %v", want)
 	}
-	if first := rfm.col("CustomerID")[0].(float64); first != 12346 {
+	if first := rfm.Col("CustomerID")[0].(float64); first != 12346 {
 		t.Errorf("first customer %v, want 12346 (sorted)", first)
 	}
 	for _, s := range res.Steps {
@@ -143,21 +143,21 @@ steps:
   - {id: o, type: test.capture, input: summary, name: s}
 `, elog))
 	got := tabs["s"]
-	if got.rows() != 2357 || len(summary) != 2357 || len(withTx) != 2357 {
-		t.Fatalf("rows: got %d, summary %d, with transactions %d; want 2357", got.rows(), len(summary), len(withTx))
+	if got.Rows() != 2357 || len(summary) != 2357 || len(withTx) != 2357 {
+		t.Fatalf("rows: got %d, summary %d, with transactions %d; want 2357", got.Rows(), len(summary), len(withTx))
 	}
 	repeaters := 0
 	round2 := func(x float64) float64 { return math.Round(x*100) / 100 }
-	for i := range got.rows() {
-		id := got.col("sample_id")[i].(int64)
+	for i := range got.Rows() {
+		id := got.Col("sample_id")[i].(int64)
 		s, w := summary[i], withTx[i]
 		if s[0] != float64(id) || w[0] != float64(id) {
 			t.Fatalf("row %d: id %d, reference ids %v %v", i, id, s[0], w[0])
 		}
-		f := got.col("frequency")[i].(float64)
-		r := got.col("recency")[i].(float64)
-		T := got.col("T")[i].(float64)
-		m := got.col("monetary_value")[i].(float64)
+		f := got.Col("frequency")[i].(float64)
+		r := got.Col("recency")[i].(float64)
+		T := got.Col("T")[i].(float64)
+		m := got.Col("monetary_value")[i].(float64)
 		if f > 0 {
 			repeaters++
 		}

@@ -34,8 +34,8 @@ steps:
 `
 	res, _, tabs := run(t, src)
 	got := tabs["rfm"]
-	if strings.Join(got.names, ",") != "cust,recency_days,frequency,monetary,first_purchase,last_purchase,tenure_days" {
-		t.Fatalf("columns %v", got.names)
+	if strings.Join(got.Names, ",") != "cust,recency_days,frequency,monetary,first_purchase,last_purchase,tenure_days" {
+		t.Fatalf("columns %v", got.Names)
 	}
 	checkCol(t, got, "cust", []any{"a", "b"})
 	// a: last 2024-03-01 23:59 → 30 days and 1 minute before as_of → 30.
@@ -110,8 +110,8 @@ steps:
 `
 	res, _, tabs := run(t, src)
 	got := tabs["s"]
-	if strings.Join(got.names, ",") != "cust,frequency,recency,T,monetary_value" {
-		t.Fatalf("columns %v", got.names)
+	if strings.Join(got.Names, ",") != "cust,frequency,recency,T,monetary_value" {
+		t.Fatalf("columns %v", got.Names)
 	}
 	checkCol(t, got, "cust", []any{"x", "y"})
 	// x: days 01-01, 01-15, 01-29, 02-04 → frequency 3; recency 34 days;
@@ -216,8 +216,8 @@ steps:
 		"en":   "cust,order,at,amount,n,cat_top1,cat_top2,cat_other",
 	} {
 		got := tabs[name]
-		if got.rows() != 0 || strings.Join(got.names, ",") != cols {
-			t.Errorf("%s: %d rows, columns %v; want 0 rows, %s", name, got.rows(), got.names, cols)
+		if got.Rows() != 0 || strings.Join(got.Names, ",") != cols {
+			t.Errorf("%s: %d rows, columns %v; want 0 rows, %s", name, got.Rows(), got.Names, cols)
 		}
 	}
 	checkCol(t, tabs["j2"], "order", []any{nil})

@@ -72,7 +72,7 @@ func putMatrix(name string, m [][]float64) {
 func checkMatrix(t *testing.T, got *table, want [][]float64, label string) {
 	t.Helper()
 	for j := range want[0] {
-		col := got.col(matCols[j])
+		col := got.Col(matCols[j])
 		for i := range want {
 			g, ok := col[i].(float64)
 			if !ok || !approx(g, want[i][j], 1e-10) {
@@ -137,13 +137,13 @@ steps:
 	json.Unmarshal(c.Out["standard_scale"], &scale)
 	model := tabs["model"]
 	for j, name := range matCols {
-		if model.col("column")[j] != name || model.col("method")[j] != "standard" {
-			t.Errorf("model row %d: %v %v", j, model.col("column")[j], model.col("method")[j])
+		if model.Col("column")[j] != name || model.Col("method")[j] != "standard" {
+			t.Errorf("model row %d: %v %v", j, model.Col("column")[j], model.Col("method")[j])
 		}
-		if g := model.col("center")[j].(float64); !approx(g, mean[j], 1e-12) {
+		if g := model.Col("center")[j].(float64); !approx(g, mean[j], 1e-12) {
 			t.Errorf("center %s = %v, scikit-learn mean_ %v", name, g, mean[j])
 		}
-		if g := model.col("scale")[j].(float64); !approx(g, scale[j], 1e-12) {
+		if g := model.Col("scale")[j].(float64); !approx(g, scale[j], 1e-12) {
 			t.Errorf("scale %s = %v, scikit-learn scale_ %v", name, g, scale[j])
 		}
 	}
@@ -250,7 +250,7 @@ steps:
 			checkMatrix(t, tabs["s"], c.matrix(t, tc.key), tc.key)
 			ind := c.matrix(t, "impute_indicator")
 			for j, name := range []string{"a_missing", "b_missing"} {
-				col := tabs["s"].col(name)
+				col := tabs["s"].Col(name)
 				for i := range ind {
 					if col[i] != (ind[i][j] == 1) {
 						t.Fatalf("%s[%d] = %v, scikit-learn indicator %v", name, i, col[i], ind[i][j])
@@ -328,16 +328,16 @@ steps:
 		skIndex[n] = j
 	}
 	got := tabs["e"]
-	if strings.Join(got.names, ",") != "country_top1,country_top2,country_top3,country_other" {
-		t.Fatalf("columns %v", got.names)
+	if strings.Join(got.Names, ",") != "country_top1,country_top2,country_top3,country_other" {
+		t.Fatalf("columns %v", got.Names)
 	}
 	for r, cat := range cats {
-		compareOneHot(t, got.col(fmt.Sprintf("country_top%d", r+1)), want, skIndex["country_"+cat])
+		compareOneHot(t, got.Col(fmt.Sprintf("country_top%d", r+1)), want, skIndex["country_"+cat])
 	}
-	compareOneHot(t, got.col("country_other"), want, skIndex["country_infrequent_sklearn"])
+	compareOneHot(t, got.Col("country_other"), want, skIndex["country_infrequent_sklearn"])
 	full := c.matrix(t, "onehot_full")
 	for j, n := range c.OnehotFullNames {
-		compareOneHot(t, tabs["full"].col(n), full, j)
+		compareOneHot(t, tabs["full"].Col(n), full, j)
 	}
 }
 
@@ -368,8 +368,8 @@ steps:
 	checkCol(t, tabs["s"], "tier", []any{int64(1), int64(0), nil, int64(2), int64(3)})
 	checkCol(t, tabs["s"], "n", []any{int64(2), int64(0), int64(1), int64(3), int64(1)}) // 1, 2, 3, 10 by value
 	h := tabs["h"]
-	if strings.Join(h.names, ",") != "tier,tier_gold,tier_silver,tier_other,n" {
-		t.Fatalf("columns %v", h.names)
+	if strings.Join(h.Names, ",") != "tier,tier_gold,tier_silver,tier_other,n" {
+		t.Fatalf("columns %v", h.Names)
 	}
 	checkCol(t, h, "tier_gold", []any{1.0, 0.0, 0.0, 0.0, 0.0})
 	checkCol(t, h, "tier_other", []any{0.0, 1.0, 0.0, 1.0, 0.0})

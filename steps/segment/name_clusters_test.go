@@ -72,7 +72,7 @@ func TestNameClustersStableUnderRelabel(t *testing.T) {
 		src := strings.ReplaceAll(nameRecipe, "X", set)
 		src = strings.Replace(src, "%DEFAULT%", "default: regular", 1)
 		res, _, tabs := run(t, src)
-		if got := tabs["named"].col("cluster_name"); !reflect.DeepEqual(got, want) {
+		if got := tabs["named"].Col("cluster_name"); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cluster_name = %v, want %v", set, got, want)
 		}
 		names := res.Steps[2].Metrics["names"].(map[string]string)
@@ -86,7 +86,7 @@ func TestNameClustersDefaultID(t *testing.T) {
 	src := strings.Replace(strings.ReplaceAll(nameRecipe, "X", "A"), "%DEFAULT%", "", 1)
 	_, _, tabs := run(t, src)
 	want := []any{"high_value", "lapsing", "lapsing", "new", "cluster_4", "high_value", "cluster_4", nil}
-	if got := tabs["named"].col("cluster_name"); !reflect.DeepEqual(got, want) {
+	if got := tabs["named"].Col("cluster_name"); !reflect.DeepEqual(got, want) {
 		t.Errorf("cluster_name = %v, want %v", got, want)
 	}
 }
@@ -139,7 +139,7 @@ steps:
     default: other
   - {id: cap, type: test.capture, input: named, name: named}
 `)
-		if got := tabs["named"].col("cluster_name"); !reflect.DeepEqual(got, tc.want) {
+		if got := tabs["named"].Col("cluster_name"); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.rule, got, tc.want)
 		}
 	}

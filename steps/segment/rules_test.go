@@ -51,8 +51,8 @@ func TestRulesFirstMatch(t *testing.T) {
 	res, _, tabs := run(t, strings.Replace(rulesRecipe, "%MODE%", "", 1))
 	got := tabs["seg"]
 	want := []any{"vip", "lapsing", "new", "regular", "regular", "vip"}
-	if !reflect.DeepEqual(got.col("segment"), want) {
-		t.Errorf("segment = %v, want %v", got.col("segment"), want)
+	if !reflect.DeepEqual(got.Col("segment"), want) {
+		t.Errorf("segment = %v, want %v", got.Col("segment"), want)
 	}
 	m := res.Steps[1].Metrics
 	if m["multi_match_rows"] != int64(4) || m["unmatched_rows"] != int64(2) || m["rows"] != int64(6) {
@@ -76,14 +76,14 @@ func TestRulesAllMatches(t *testing.T) {
 	res, _, tabs := run(t, strings.Replace(rulesRecipe, "%MODE%", "mode: all_matches", 1))
 	got := tabs["seg"]
 	want := []any{"vip,active", "lapsing,new", "new,active", "regular", "regular", "vip,new,active"}
-	if !reflect.DeepEqual(got.col("segments"), want) {
-		t.Errorf("segments = %v, want %v", got.col("segments"), want)
+	if !reflect.DeepEqual(got.Col("segments"), want) {
+		t.Errorf("segments = %v, want %v", got.Col("segments"), want)
 	}
-	if w := []any{true, false, false, false, false, true}; !reflect.DeepEqual(got.col("in_vip"), w) {
-		t.Errorf("in_vip = %v, want %v", got.col("in_vip"), w)
+	if w := []any{true, false, false, false, false, true}; !reflect.DeepEqual(got.Col("in_vip"), w) {
+		t.Errorf("in_vip = %v, want %v", got.Col("in_vip"), w)
 	}
-	if w := []any{false, false, false, true, true, false}; !reflect.DeepEqual(got.col("in_regular"), w) {
-		t.Errorf("in_regular = %v, want %v", got.col("in_regular"), w)
+	if w := []any{false, false, false, true, true, false}; !reflect.DeepEqual(got.Col("in_regular"), w) {
+		t.Errorf("in_regular = %v, want %v", got.Col("in_regular"), w)
 	}
 	wantSeg := map[string]int64{"vip": 2, "lapsing": 1, "new": 3, "active": 3, "regular": 2}
 	if m := res.Steps[1].Metrics; !reflect.DeepEqual(m["segment_rows"], wantSeg) {
@@ -106,7 +106,7 @@ steps:
   - {id: cap, type: test.capture, input: seg, name: seg}
 `)
 	want := []any{"big", nil, nil, "big", nil, "big"}
-	if got := tabs["seg"].col("tier"); !reflect.DeepEqual(got, want) {
+	if got := tabs["seg"].Col("tier"); !reflect.DeepEqual(got, want) {
 		t.Errorf("tier = %v, want %v", got, want)
 	}
 }
