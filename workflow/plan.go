@@ -47,6 +47,7 @@ type PlannedStep struct {
 	files     []string
 	writes    []string
 	node      *StepNode
+	columns   map[string]ColumnSet // per output port, see planColumns
 }
 
 // Schema returns the declared schema of an output port.
@@ -181,6 +182,7 @@ func Build(r *Recipe, opts Options) (*Plan, error) {
 		diags.Sort()
 		return p, diags
 	}
+	p.planColumns()
 	return p, nil
 }
 

@@ -39,7 +39,10 @@ type planStep struct {
 	Deps    []string                `json:"deps"`
 	Inputs  []string                `json:"inputs"`
 	Outputs map[string][]planColumn `json:"outputs"`
-	Writes  []string                `json:"writes"`
+	// Used lists, per output port whose consumers all say which columns
+	// they read, those columns (see ColumnUser); io.read decodes only them.
+	Used   map[string][]string `json:"used,omitempty"`
+	Writes []string            `json:"writes"`
 }
 
 type planDoc struct {
@@ -72,6 +75,12 @@ func (p *Plan) doc() planDoc {
 					}
 				}
 				ps.Outputs[name] = cols
+				if cs := s.Columns(port); !cs.All() && sc != nil {
+					if ps.Used == nil {
+						ps.Used = map[string][]string{}
+					}
+					ps.Used[name] = cs.Intersect(sc)
+				}
 			}
 			for _, w := range s.writes {
 				ps.Writes = append(ps.Writes, p.relOut(w))
@@ -130,6 +139,9 @@ func (p *Plan) PlanText() string {
 				label = "out." + port
 			}
 			fmt.Fprintf(&b, "      %s: %s\n", label, strings.Join(parts, ", "))
+			if used, ok := s.Used[port]; ok && len(used) < len(cols) {
+				fmt.Fprintf(&b, "      %s used downstream: %d of %d columns: %s\n", label, len(used), len(cols), strings.Join(used, ", "))
+			}
 		}
 		for _, w := range s.Writes {
 			fmt.Fprintf(&b, "      writes %s\n", w)

@@ -116,7 +116,8 @@ func (s *Read) Check(c *workflow.CheckContext) {
 	c.SetOutput("", sc)
 }
 
-// Run returns a Dataset that reads the file each time it is scanned.
+// Run returns a Dataset that reads the file each time it is scanned,
+// decoding only the columns that downstream steps use.
 func (s *Read) Run(ctx context.Context, r *workflow.RunContext) error {
 	sc := s.schema
 	if sc == nil {
@@ -125,6 +126,9 @@ func (s *Read) Run(ctx context.Context, r *workflow.RunContext) error {
 			return err
 		}
 	}
+	// Decode only the columns downstream steps read (all of them unless
+	// every consumer says which it needs).
+	sc = r.Columns("").Project(sc)
 	r.SetOutput("", &fileDataset{path: s.path, schema: sc, opts: s.opts, rc: r})
 	return nil
 }

@@ -167,6 +167,7 @@ type groupPlan struct {
 	dropNull bool
 	aggs     []aggPlan
 	out      *arrow.Schema
+	in       *arrow.Schema // planned input schema: the positions above index it
 }
 
 // checkKeys validates key columns and returns their indices and types.
@@ -219,7 +220,7 @@ func (s *Aggregate) Check(c *workflow.CheckContext) {
 		return
 	}
 	keys, keyTypes, fields, ok := checkKeys(c, "by", s.By, in)
-	p := &groupPlan{keys: keys, keyTypes: keyTypes, dropNull: s.NullKeys == "drop"}
+	p := &groupPlan{keys: keys, keyTypes: keyTypes, dropNull: s.NullKeys == "drop", in: in}
 	if s.OrderBy.Name != "" {
 		if f, fok := c.ColumnAt(s.OrderBy.Pos, "order_by", in, s.OrderBy.Name); fok && !isOrderable(f.Type) {
 			c.ErrorAt(s.OrderBy.Pos, "order_by", "order_by column %q is %s, want date, timestamp, int or float", s.OrderBy.Name, workflow.TypeName(f.Type))

@@ -64,6 +64,7 @@ type btydPlan struct {
 	unit                 float64
 	window               *windowSpec
 	out                  *arrow.Schema
+	in                   *arrow.Schema // planned input schema: the positions above index it
 }
 
 // Check validates the columns and declares the output schema.
@@ -71,7 +72,7 @@ func (s *BTYDSummary) Check(c *workflow.CheckContext) {
 	s.plan = nil
 	in := c.Schema(s.Input)
 	ci, ti, ct, _, ok := checkCustomerTime(c, in, s.Customer, s.Timestamp)
-	p := &btydPlan{customer: ci, ts: ti, custType: ct, amount: -1, unit: 1}
+	p := &btydPlan{customer: ci, ts: ti, custType: ct, amount: -1, unit: 1, in: in}
 	if s.TimeUnit == "weeks" {
 		p.unit = 7
 	}
@@ -212,10 +213,15 @@ func (s *BTYDSummary) Run(ctx context.Context, r *workflow.RunContext) error {
 		return fmt.Errorf("step was not planned")
 	}
 	mem := r.Mem()
-	agg := &btydAgg{ts: p.ts, amount: p.amount}
-	gs := &groupScan{keys: []int{p.customer}, keyTypes: []arrow.DataType{p.custType}, window: p.window, dropNull: true,
+	in := r.Input(s.Input)
+	b := &rebinder{planned: p.in, runtime: in.Schema()}
+	agg := &btydAgg{ts: b.idx(p.ts), amount: b.idx(p.amount)}
+	gs := &groupScan{keys: []int{b.idx(p.customer)}, keyTypes: []arrow.DataType{p.custType}, window: b.window(p.window), dropNull: true,
 		aggs: []aggregator{agg}, wheres: make([]*colexpr.Program, 1)}
-	t, err := gs.scan(ctx, r.Input(s.Input))
+	if b.err != nil {
+		return b.err
+	}
+	t, err := gs.scan(ctx, in)
 	if err != nil {
 		return err
 	}

@@ -79,12 +79,22 @@ func setField(fields []arrow.Field, f arrow.Field) ([]arrow.Field, int) {
 	return append(fields, f), len(fields)
 }
 
-// Run returns the input with the derived columns, computed lazily.
+// Run returns the input with the derived columns, computed lazily, less
+// the columns no downstream step reads.
 func (s *Derive) Run(ctx context.Context, r *workflow.RunContext) error {
 	in := r.Input(s.Input)
 	mem := r.Mem()
-	r.SetOutput("", r.Lazy(in, s.out, func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
-		cols := make([]arrow.Array, 0, len(s.out.Fields()))
+	// The input may lack planned columns nobody reads: place the derived
+	// columns by name in the runtime schema.
+	full := append([]arrow.Field(nil), in.Schema().Fields()...)
+	slots := make([]int, len(s.progs))
+	for i, slot := range s.slots {
+		full, slots[i] = setField(full, s.out.Field(slot))
+	}
+	fullSchema := arrow.NewSchema(full, nil)
+	out := r.Columns("").Project(fullSchema)
+	r.SetOutput("", r.Lazy(in, out, func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
+		cols := make([]arrow.Array, 0, len(full))
 		for i := range int(b.NumCols()) {
 			c := b.Column(i)
 			c.Retain()
@@ -104,8 +114,8 @@ func (s *Derive) Run(ctx context.Context, r *workflow.RunContext) error {
 				release()
 				return nil, fmt.Errorf("column %s: %w", s.Columns[i].Key, err)
 			}
-			slot := s.slots[i]
-			f := s.out.Field(slot)
+			slot := slots[i]
+			f := full[slot]
 			if slot < len(cols) {
 				cols[slot].Release()
 				cols[slot] = a
@@ -115,9 +125,11 @@ func (s *Derive) Run(ctx context.Context, r *workflow.RunContext) error {
 				fields = append(fields, f)
 			}
 		}
-		out := array.NewRecordBatch(s.out, cols, b.NumRows())
+		rec := array.NewRecordBatch(fullSchema, cols, b.NumRows())
 		release()
-		return out, nil
+		kept := project(rec, out)
+		rec.Release()
+		return kept, nil
 	}))
 	return nil
 }

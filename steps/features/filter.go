@@ -43,18 +43,22 @@ func (s *Filter) Check(c *workflow.CheckContext) {
 	c.SetOutput("", in)
 }
 
-// Run returns the lazily filtered input.
+// Run returns the lazily filtered input, with the columns downstream
+// steps read (the condition's own columns are not copied unless used).
 func (s *Filter) Run(ctx context.Context, r *workflow.RunContext) error {
 	in := r.Input(s.Input)
 	mem := r.Mem()
+	out := r.Columns("").Project(in.Schema())
 	// The mask is per batch: a Dataset may be scanned by several steps at
 	// once, so nothing mutable is shared between scans.
-	r.SetOutput("", r.Lazy(in, in.Schema(), func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
+	r.SetOutput("", r.Lazy(in, out, func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
 		mask := make([]bool, b.NumRows())
 		if err := s.prog.EvalBool(b, mask); err != nil {
 			return nil, err
 		}
-		return filterBatch(b, mask, mem)
+		kept := project(b, out)
+		defer kept.Release()
+		return filterBatch(kept, mask, mem)
 	}))
 	return nil
 }

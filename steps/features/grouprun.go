@@ -182,6 +182,10 @@ func resultTable(schema *arrow.Schema, cols []arrow.Array, rows int) *workflow.T
 // row per group sorted by key.
 func (p *groupPlan) run(ctx context.Context, d workflow.Dataset, r *workflow.RunContext) (*workflow.Table, error) {
 	mem := r.Mem()
+	p, err := p.bind(d.Schema())
+	if err != nil {
+		return nil, err
+	}
 	gs := &groupScan{keys: p.keys, keyTypes: p.keyTypes, window: p.window, dropNull: p.dropNull}
 	for i := range p.aggs {
 		gs.aggs = append(gs.aggs, p.aggs[i].newAggregator(mem))

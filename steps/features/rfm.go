@@ -61,6 +61,7 @@ type rfmPlan struct {
 	custType, tsType            arrow.DataType
 	window                      *windowSpec
 	out                         *arrow.Schema
+	in                          *arrow.Schema // planned input schema: the positions above index it
 }
 
 // checkCustomerTime checks the customer and time columns shared by RFM
@@ -97,7 +98,7 @@ func (s *RFM) Check(c *workflow.CheckContext) {
 	s.plan = nil
 	in := c.Schema(s.Input)
 	ci, ti, ct, tt, ok := checkCustomerTime(c, in, s.Customer, s.Timestamp)
-	p := &rfmPlan{customer: ci, ts: ti, custType: ct, tsType: tt, order: -1, amount: -1}
+	p := &rfmPlan{customer: ci, ts: ti, custType: ct, tsType: tt, order: -1, amount: -1, in: in}
 	if in != nil && s.Order.Name != "" {
 		if f, fok := c.ColumnAt(s.Order.Pos, "order", in, s.Order.Name); fok {
 			if _, kok := keyKindOf(f.Type); !kok {
@@ -158,17 +159,22 @@ func (s *RFM) Run(ctx context.Context, r *workflow.RunContext) error {
 		return fmt.Errorf("step was not planned")
 	}
 	mem := r.Mem()
+	in := r.Input(s.Input)
+	b := &rebinder{planned: p.in, runtime: in.Schema()}
 	var freq interface {
 		aggregator
 		count(g int32) int64
 	} = &countAgg{col: -1}
 	if p.order >= 0 {
-		freq = &countDistinctAgg{col: p.order}
+		freq = &countDistinctAgg{col: b.idx(p.order)}
 	}
-	stats := &rfmStats{ts: p.ts, amount: p.amount}
-	gs := &groupScan{keys: []int{p.customer}, keyTypes: []arrow.DataType{p.custType}, window: p.window, dropNull: true,
+	stats := &rfmStats{ts: b.idx(p.ts), amount: b.idx(p.amount)}
+	gs := &groupScan{keys: []int{b.idx(p.customer)}, keyTypes: []arrow.DataType{p.custType}, window: b.window(p.window), dropNull: true,
 		aggs: []aggregator{freq, stats}, wheres: make([]*colexpr.Program, 2)}
-	t, err := gs.scan(ctx, r.Input(s.Input))
+	if b.err != nil {
+		return b.err
+	}
+	t, err := gs.scan(ctx, in)
 	if err != nil {
 		return err
 	}

@@ -32,14 +32,14 @@ fails the run naming the column and value. Lazy.`,
 
 // Select is the features.select step.
 type Select struct {
-	Input  workflow.Ref         `yaml:"input" required:"true" doc:"Step whose columns are selected."`
-	Keep   []workflow.Column    `yaml:"keep" doc:"Columns to keep, in this order (default all)."`
-	Drop   []workflow.Column    `yaml:"drop" doc:"Columns to drop."`
-	Rename workflow.Map[string] `yaml:"rename" doc:"Old name → new name."`
-	Cast   workflow.Map[string] `yaml:"cast" doc:"Column → type (int, float, string, bool, date, timestamp)."`
-	src    []int                // input column of each output column
-	casts  []arrow.DataType     // target type per output column, nil to keep
-	out    *arrow.Schema
+	Input    workflow.Ref         `yaml:"input" required:"true" doc:"Step whose columns are selected."`
+	Keep     []workflow.Column    `yaml:"keep" doc:"Columns to keep, in this order (default all)."`
+	Drop     []workflow.Column    `yaml:"drop" doc:"Columns to drop."`
+	Rename   workflow.Map[string] `yaml:"rename" doc:"Old name → new name."`
+	Cast     workflow.Map[string] `yaml:"cast" doc:"Column → type (int, float, string, bool, date, timestamp)."`
+	srcNames []string             // input column of each output column
+	casts    []arrow.DataType     // target type per output column, nil to keep
+	out      *arrow.Schema
 }
 
 // Check resolves the output columns.
@@ -134,20 +134,34 @@ func (s *Select) Check(c *workflow.CheckContext) {
 		c.Errorf("", "no columns left")
 	}
 	fields := make([]arrow.Field, len(cols))
-	s.src, s.casts = make([]int, len(cols)), make([]arrow.DataType, len(cols))
+	s.srcNames, s.casts = make([]string, len(cols)), make([]arrow.DataType, len(cols))
 	for i, cl := range cols {
-		fields[i], s.src[i], s.casts[i] = cl.f, cl.src, cl.cast
+		fields[i], s.srcNames[i], s.casts[i] = cl.f, in.Field(cl.src).Name, cl.cast
 	}
 	s.out = arrow.NewSchema(fields, nil)
 	c.SetOutput("", s.out)
 }
 
-// Run returns the selected columns, lazily.
+// Run returns the selected columns, lazily: those that downstream steps
+// read, looked up by name in the input.
 func (s *Select) Run(ctx context.Context, r *workflow.RunContext) error {
 	in := r.Input(s.Input)
 	mem := r.Mem()
-	r.SetOutput("", r.Lazy(in, s.out, func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
-		cols := make([]arrow.Array, len(s.src))
+	out := r.Columns("").Project(s.out)
+	var src []int
+	var casts []arrow.DataType
+	for i, f := range s.out.Fields() {
+		if !r.Columns("").Has(f.Name) {
+			continue
+		}
+		j := in.Schema().FieldIndices(s.srcNames[i])
+		if len(j) == 0 {
+			return fmt.Errorf("input has no column %s at run time", s.srcNames[i])
+		}
+		src, casts = append(src, j[0]), append(casts, s.casts[i])
+	}
+	r.SetOutput("", r.Lazy(in, out, func(b arrow.RecordBatch) (arrow.RecordBatch, error) {
+		cols := make([]arrow.Array, len(src))
 		release := func() {
 			for _, c := range cols {
 				if c != nil {
@@ -155,23 +169,23 @@ func (s *Select) Run(ctx context.Context, r *workflow.RunContext) error {
 				}
 			}
 		}
-		for i, j := range s.src {
+		for i, j := range src {
 			a := b.Column(j)
-			if s.casts[i] == nil {
+			if casts[i] == nil {
 				a.Retain()
 				cols[i] = a
 				continue
 			}
-			ca, err := castArray(ctx, a, s.casts[i], mem)
+			ca, err := castArray(ctx, a, casts[i], mem)
 			if err != nil {
 				release()
-				return nil, fmt.Errorf("cast column %s to %s: %w", b.ColumnName(j), workflow.TypeName(s.casts[i]), err)
+				return nil, fmt.Errorf("cast column %s to %s: %w", b.ColumnName(j), workflow.TypeName(casts[i]), err)
 			}
 			cols[i] = ca
 		}
-		out := array.NewRecordBatch(s.out, cols, b.NumRows())
+		rec := array.NewRecordBatch(out, cols, b.NumRows())
 		release()
-		return out, nil
+		return rec, nil
 	}))
 	return nil
 }
