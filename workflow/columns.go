@@ -112,8 +112,14 @@ func (p *Plan) planColumns() {
 				continue
 			}
 			cs := used[k]
-			if !cs.All() {
-				cs = Columns(cs.Intersect(ps.schemas[port.Name])...)
+			if sc := ps.schemas[port.Name]; !cs.All() {
+				names := cs.Intersect(sc)
+				if len(names) == 0 && sc != nil && sc.NumFields() > 0 {
+					// Rows without columns do not exist in a batch: a
+					// consumer that only counts rows still needs one.
+					names = []string{sc.Field(0).Name}
+				}
+				cs = Columns(names...)
 			}
 			ps.columns[port.Name] = cs
 		}

@@ -62,8 +62,11 @@ steps:
       n: {count: "*"}
       last_amount: {last: amount}
       big_orders: {count_distinct: order, where: big}
+  - {id: again, type: io.read, path: log.csv}
+  - {id: total, type: features.aggregate, input: again, aggregates: {n: {count: "*"}}}
   - {id: o1, type: test.capture, input: rfm, name: rfm}
   - {id: o2, type: test.capture, input: agg, name: agg}
+  - {id: o3, type: test.capture, input: total, name: total}
 `
 	p := plan(t, recipe, dir, filepath.Join(dir, "pruned.yaml"))
 	for _, c := range []struct{ step, want string }{
@@ -72,6 +75,7 @@ steps:
 		{"lines", "amount,big,customer,order,revenue,ts"},
 		{"slim", "amount,at,big,customer,order"},
 		{"rfm", "all"},
+		{"again", "customer"}, // counting rows needs one column
 	} {
 		cs := p.Step(c.step).Columns("")
 		got := "all"
@@ -95,7 +99,10 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"rfm", "agg"} {
+	if n := pruned["total"].Col("n"); len(n) != 1 || n[0] != int64(400) {
+		t.Fatalf("count(*) over a read of no needed columns = %v, want 400", n)
+	}
+	for _, name := range []string{"rfm", "agg", "total"} {
 		if pruned[name].Rows() == 0 {
 			t.Fatalf("%s: no rows", name)
 		}
