@@ -79,11 +79,6 @@ func filterBatch(b arrow.RecordBatch, mask []bool, mem memory.Allocator) (arrow.
 		b.Retain()
 		return b, nil
 	}
-	idx := make([]int, 0, kept)
-	for i, m := range mask {
-		if m {
-			idx = append(idx, i)
-		}
-	}
-	return TakeRows(b, idx, mem)
+	spans, n := keptSpans(mask)
+	return filterRows(b, spans, n, mem)
 }

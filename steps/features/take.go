@@ -83,7 +83,7 @@ func takeValidity(a arrow.Array, idx []int, mem memory.Allocator) (*memory.Buffe
 func takeFixed[T int32 | int64 | float64 | arrow.Date32 | arrow.Timestamp](a arrow.Array, vals []T, idx []int, mem memory.Allocator) arrow.Array {
 	valid, nulls := takeValidity(a, idx, mem)
 	var zero T
-	width := int(unsafe.Sizeof(zero))
+	width := int(sizeOfT(zero))
 	data := memory.NewResizableBuffer(mem)
 	data.Resize(len(idx) * width)
 	out := arrow.GetData[T](data.Bytes())
@@ -102,6 +102,9 @@ func takeFixed[T int32 | int64 | float64 | arrow.Date32 | arrow.Timestamp](a arr
 	}
 	return finish(a.DataType(), len(idx), nulls, valid, data)
 }
+
+// sizeOfT returns the width in bytes of a fixed-width value type.
+func sizeOfT[T any](v T) uintptr { return unsafe.Sizeof(v) }
 
 func takeBool(a *array.Boolean, idx []int, mem memory.Allocator) arrow.Array {
 	valid, nulls := takeValidity(a, idx, mem)
@@ -143,7 +146,7 @@ func takeString(a *array.String, idx []int, mem memory.Allocator) (arrow.Array, 
 	out[0] = 0
 	for j, i := range idx {
 		if i >= 0 {
-			s, e := offs[i], offs[i+1]
+			s, e := offs[i]-offs[0], offs[i+1]-offs[0] // src starts at offs[0]
 			pos += int32(copy(dst[pos:], src[s:e]))
 		}
 		out[j+1] = pos
