@@ -112,6 +112,13 @@ func readFastColumn(ctx context.Context, rdr *file.Reader, fl fastLeaf, batch in
 	for rg := range rdr.NumRowGroups() {
 		rgr := rdr.RowGroup(rg)
 		rows := rgr.NumRows()
+		if fl.kind == kString && stringChunkDecodable(rgr, fl.leaf) {
+			more, err := readStringChunk(ctx, rgr, fl, batch, mem, &perRow, emit)
+			if err != nil || !more {
+				return err
+			}
+			continue
+		}
 		ccr, err := rgr.Column(fl.leaf)
 		if err != nil {
 			return err
