@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +32,8 @@ func main() {
 	reps := flag.Int("reps", 3, "repetitions per measurement (the minimum is reported)")
 	seeds := flag.Int("seeds", 8, "k-means++ seeds for the end-to-end runs")
 	cases := flag.String("cases", "fixed50,e2e", "measurements to run (comma-separated: fixed50, e2e)")
+	algos := flag.String("algorithms", "lloyd,hamerly,elkan,auto", "algorithms of the fixed50 case (comma-separated)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	flag.Parse()
 	if *gen {
 		if err := writeData(*path, *n, *d); err != nil {
@@ -48,14 +51,24 @@ func main() {
 	init := append([]float64(nil), X[:*k**d]...) // first k rows, as the python side
 	enc := json.NewEncoder(os.Stdout)
 
-	algos := []string{"lloyd", "hamerly", "elkan", "auto"}
-	if !strings.Contains(*cases, "fixed50") {
-		algos = nil
+	var fixed []string
+	if strings.Contains(*cases, "fixed50") {
+		fixed = strings.Split(*algos, ",")
 	}
 	if !strings.Contains(*cases, "e2e") {
 		*seeds = 0
 	}
-	for _, algo := range algos {
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, algo := range fixed {
 		cfg := kmeans.Config{K: *k, Init: kmeans.InitGiven, Centres: init, MaxIter: 50, Tol: 0, Algorithm: algo}
 		m := measure(*reps, func() *kmeans.Result { return fit(X, *n, *d, cfg) })
 		enc.Encode(map[string]any{

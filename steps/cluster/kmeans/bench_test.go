@@ -2,7 +2,9 @@ package kmeans
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -36,6 +38,38 @@ func BenchmarkFitFixedIter(b *testing.B) {
 	}
 }
 
+// BenchmarkLloyd times Lloyd iterations on the shape of issue #4 (1e6 x 8
+// standard normal rows, k = 8, 50 iterations from the first 8 rows, as the
+// fixed50 case of bench/kmeans, which compares it with scikit-learn), with
+// every assignment kernel the CPU runs: the vector kernels (vec8: AVX-512,
+// vec4: AVX2) and the Go kernels (go, what -tags purego or other CPUs
+// run). It reports the time per iteration; -short uses 200,000 rows.
+func BenchmarkLloyd(b *testing.B) {
+	n, d, k := 1_000_000, 8, 8
+	if testing.Short() {
+		n = 200_000
+	}
+	X := benchData(n, d)
+	init := X[:k*d]
+	cases := kernelCases(d)
+	names := slices.Sorted(maps.Keys(cases))
+	for _, name := range names {
+		b.Run("kernel="+name, func(b *testing.B) {
+			p, err := newProblem(X, n, d, nil, k, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.vec = cases[name]
+			s := newSolver(p, AlgoLloyd)
+			iters := 0
+			for b.Loop() {
+				iters += s.run(init, 50).iters
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(iters)/1e6, "ms/iter")
+		})
+	}
+}
+
 // BenchmarkFitEndToEnd times a full fit (k-means++, tol 1e-4) for a few
 // shapes.
 func BenchmarkFitEndToEnd(b *testing.B) {
@@ -61,6 +95,26 @@ func BenchmarkAssign(b *testing.B) {
 	assign := assignFunc(d)
 	for b.Loop() {
 		assign(X, ctr, cn, lab)
+	}
+}
+
+// BenchmarkAssignVec times one Lloyd assignment pass as Fit runs it, with
+// every vector kernel the CPU runs (see vecKernels) and the Go kernel.
+func BenchmarkAssignVec(b *testing.B) {
+	n, d, k := 200_000, 8, 8
+	X := benchData(n, d)
+	mean := make([]float64, d)
+	ctr, cn := kernelCentres(X[:k*d], mean, d)
+	lab := make([]int32, n)
+	moved, from := make([]int32, n), make([]int32, n)
+	assign := assignFunc(d)
+	for name, vk := range kernelCases(d) {
+		cb := vk.pack(nil, ctr, cn, d)
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				assignTrack(vk, assign, X, ctr, cn, cb, lab, moved, from, d)
+			}
+		})
 	}
 }
 

@@ -54,7 +54,13 @@
 // value v = ||c'||^2 + 2 m.c' - 2 x.c' with c' = c - m and m the column
 // means (the distance to c minus the distance to m, squared), computed by
 // kernels unrolled for 1 to 8 features; using the means as origin keeps
-// the rounding error proportional to |m| * spread instead of |m|^2.
+// the rounding error proportional to |m| * spread instead of |m|^2. On
+// amd64, Lloyd's assignment (in Fit and Predict) runs assembly kernels,
+// chosen at run time, that label 8 rows at a time with AVX-512 (1 to 16
+// features) or 4 with AVX2 (1 to 8): each lane performs the Go kernel's
+// operations in the same order, without FMA, with the same tie and NaN
+// ordering, so labels are bit-identical on every CPU. The build tag purego
+// disables them.
 // Hamerly and Elkan only skip a centre when their bounds prove it farther
 // than the assigned one by more than a bound on that rounding error, which
 // is why they agree with Lloyd exactly. Reported distances

@@ -44,13 +44,23 @@ func assignAll(X []float64, n, d int, w, centres []float64, workers int, labels 
 	}
 	ctr, cn := kernelCentres(centres, origin, d)
 	assign := assignFunc(d)
+	vk := vecKernelFor(d)
+	var cb []float64
+	if vk.assign != nil {
+		cb = vk.pack(nil, ctr, cn, d)
+	}
 	sqDist := sqDistFunc(d)
 	rows := baseChunkRows
 	nc := numChunks(n, rows)
 	part := make([]float64, nc)
-	forChunks(nc, workers, func(_, c int) {
+	moved := make([][2][]int32, min(workers, nc)) // per-worker scratch of assignTrack; the lists are unused
+	forChunks(nc, workers, func(wk, c int) {
 		lo, hi := c*rows, min((c+1)*rows, n)
-		assign(X[lo*d:hi*d], ctr, cn, labels[lo:hi])
+		mv := &moved[wk]
+		if mv[0] == nil {
+			mv[0], mv[1] = make([]int32, rows), make([]int32, rows)
+		}
+		assignTrack(vk, assign, X[lo*d:hi*d], ctr, cn, cb, labels[lo:hi], mv[0], mv[1], d)
 		s := 0.0
 		for i := lo; i < hi; i++ {
 			l := int(labels[i])

@@ -30,6 +30,7 @@ type problem struct {
 	workers    int
 	value      func(x, c []float64, cn float64) float64
 	assign     func(xs, ctr, cn []float64, lab []int32) int
+	vec        vecKernel // zero without a vector kernel for d
 	assign2    func(xs []float64, rows []int32, ctr, cn, mean []float64, best []int32, d1, d2 []float64)
 	distRows   func(xs []float64, rows, labs []int32, cs, out []float64)
 	accumulate func(xs []float64, lab []int32, sums, wsum []float64)
@@ -64,6 +65,7 @@ func (p *problem) setKernels() {
 	d := p.d
 	p.value = valueFunc(d)
 	p.assign = assignFunc(d)
+	p.vec = vecKernelFor(d)
 	p.assign2 = assign2Func(d)
 	p.distRows = distRowsFunc(d)
 	p.accumulate = accumulateFunc(d)

@@ -23,6 +23,7 @@ type solver struct {
 	c, cNew []float64 // centres and next centres
 	ctr     []float64 // -2 (c - mean)
 	cn      []float64 // ||c - mean||^2 + 2 mean.(c - mean)
+	cb      []float64 // Lloyd: ctr and cn packed for the vector kernel
 	shift   []float64 // per-centre shift of the last update
 	lab     []int32
 
@@ -53,7 +54,6 @@ type centreInfo struct {
 
 // scratch is the per-worker buffer space, sized for one chunk.
 type scratch struct {
-	old       []int32 // Lloyd: labels before the assignment
 	moved     []int32 // chunk rows whose label changed, in row order
 	movedFrom []int32 // their previous labels
 	rows      []int32 // Hamerly: rows needing work
@@ -96,10 +96,7 @@ func newSolver(p *problem, algo string) *solver {
 	for w := range s.scratch {
 		sc := &s.scratch[w]
 		sc.moved, sc.movedFrom = make([]int32, 0, r), make([]int32, 0, r)
-		switch algo {
-		case AlgoLloyd:
-			sc.old = make([]int32, r)
-		case AlgoHamerly:
+		if algo == AlgoHamerly {
 			sc.rows, sc.labs, sc.best = make([]int32, r), make([]int32, r), make([]int32, r)
 			sc.d1s, sc.d2s = make([]float64, r), make([]float64, r)
 		}
@@ -194,6 +191,9 @@ func (s *solver) prepare() {
 	d, k := p.d, s.k
 	fillKernelCentres(s.c, p.mean, s.ctr, s.cn)
 	if s.algo == AlgoLloyd {
+		if p.vec.assign != nil {
+			s.cb = p.vec.pack(s.cb, s.ctr, s.cn, d)
+		}
 		return
 	}
 	for j := range k {
@@ -243,18 +243,10 @@ func (s *solver) pass(update bool) int {
 		var ch int
 		switch s.algo {
 		case AlgoLloyd:
-			track := update && !s.fresh
-			if track {
-				copy(sc.old, lab)
-			}
-			ch = p.assign(p.x[lo*d:hi*d], s.ctr, s.cn, lab)
-			if track && ch > 0 {
-				for i, l := range lab {
-					if sc.old[i] != l {
-						sc.moved = append(sc.moved, int32(i))
-						sc.movedFrom = append(sc.movedFrom, sc.old[i])
-					}
-				}
+			mv, from := sc.moved[:hi-lo], sc.movedFrom[:hi-lo]
+			ch = assignTrack(p.vec, p.assign, p.x[lo*d:hi*d], s.ctr, s.cn, s.cb, lab, mv, from, d)
+			if update && !s.fresh {
+				sc.moved, sc.movedFrom = mv[:ch], from[:ch]
 			}
 		case AlgoHamerly:
 			ch = s.hamerly(lo, hi, sc)
@@ -300,6 +292,10 @@ func (s *solver) pass(update bool) int {
 func (s *solver) applyMoves(lo int, sc *scratch, part []float64, pc []int) {
 	p := s.p
 	d, k := p.d, s.k
+	if p.w == nil {
+		s.applyMovesUnit(lo, sc, part, pc)
+		return
+	}
 	for r, i := range sc.moved {
 		row := lo + int(i)
 		from, to := int(sc.movedFrom[r]), int(s.lab[row])
@@ -320,6 +316,34 @@ func (s *solver) applyMoves(lo int, sc *scratch, part []float64, pc []int) {
 		}
 		part[k*d+to] += wi
 		pc[to] += pos
+	}
+}
+
+// applyMovesUnit is applyMoves for unit weights: the same floating-point
+// operations without the multiplications by 1.
+func (s *solver) applyMovesUnit(lo int, sc *scratch, part []float64, pc []int) {
+	p := s.p
+	d, k := p.d, s.k
+	from := sc.movedFrom[:len(sc.moved)]
+	ws := part[k*d : k*d+k]
+	for r, i := range sc.moved {
+		row := lo + int(i)
+		a, b := int(from[r]), int(s.lab[row])
+		x := p.x[row*d : row*d+d : row*d+d]
+		if a >= 0 {
+			f := part[a*d : a*d+d : a*d+d]
+			for t, v := range x {
+				f[t] -= v
+			}
+			ws[a]--
+			pc[a]--
+		}
+		g := part[b*d : b*d+d : b*d+d]
+		for t, v := range x {
+			g[t] += v
+		}
+		ws[b]++
+		pc[b]++
 	}
 }
 
