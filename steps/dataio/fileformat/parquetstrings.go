@@ -292,22 +292,38 @@ func (sc *stringChunk) appendTo(b *colBuilder, lo, hi, v int) (int, error) {
 	if err := b.reserveData(total + dictPad); err != nil {
 		return 0, err
 	}
-	if len(sc.defs) == 0 && len(sc.idx) > 0 {
-		b.appendDict(sc.dict, sc.doff, sc.idx[v:v+cnt])
+	dict := len(sc.idx) > 0
+	if len(sc.defs) == 0 {
+		if dict {
+			b.appendDict(sc.dict, sc.doff, sc.idx[v:v+cnt])
+		} else {
+			for _, s := range sc.plain[v : v+cnt] {
+				b.appendPadded(s)
+			}
+		}
 		return v + cnt, nil
 	}
-	for k := lo; k < hi; k++ {
-		if len(sc.defs) > 0 && sc.defs[k] == 0 {
+	// Runs of values between the nulls.
+	defs := sc.defs[:hi]
+	for k := lo; k < hi; {
+		if defs[k] == 0 {
 			b.appendNull()
+			k++
 			continue
 		}
-		if len(sc.idx) > 0 {
-			j := sc.idx[v]
-			b.appendPadded(sc.dict[sc.doff[j]:sc.doff[j+1]])
-		} else {
-			b.appendPadded(sc.plain[v])
+		e := k + 1
+		for e < hi && defs[e] != 0 {
+			e++
 		}
-		v++
+		if dict {
+			b.appendDict(sc.dict, sc.doff, sc.idx[v:v+e-k])
+		} else {
+			for _, s := range sc.plain[v : v+e-k] {
+				b.appendPadded(s)
+			}
+		}
+		v += e - k
+		k = e
 	}
 	return v, nil
 }
