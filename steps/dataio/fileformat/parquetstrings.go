@@ -271,34 +271,18 @@ func (sc *stringChunk) readDataPage(pg file.Page) (int, error) {
 // appendTo appends levels [lo, hi) of the current page to b, starting at
 // value v; it returns the next value.
 func (sc *stringChunk) appendTo(b *colBuilder, lo, hi, v int) (int, error) {
-	// Count the values first so the data buffer grows at most once.
-	cnt := hi - lo
-	if len(sc.defs) > 0 {
-		cnt = 0
-		for _, d := range sc.defs[lo:hi] {
-			cnt += int(d)
-		}
-	}
-	total := 0
-	if sc.plain != nil && len(sc.idx) == 0 {
-		for _, s := range sc.plain[v : v+cnt] {
-			total += len(s)
-		}
-	} else {
-		for _, j := range sc.idx[v : v+cnt] {
-			total += int(sc.doff[j+1] - sc.doff[j])
-		}
-	}
-	if err := b.reserveData(total + dictPad); err != nil {
-		return 0, err
-	}
+	cnt := hi - lo // values, when there are no nulls
 	dict := len(sc.idx) > 0
 	if len(sc.defs) == 0 {
 		if dict {
-			b.appendDict(sc.dict, sc.doff, sc.idx[v:v+cnt])
+			if err := b.appendDict(sc.dict, sc.doff, sc.idx[v:v+cnt]); err != nil {
+				return 0, err
+			}
 		} else {
 			for _, s := range sc.plain[v : v+cnt] {
-				b.appendPadded(s)
+				if err := b.appendPadded(s); err != nil {
+					return 0, err
+				}
 			}
 		}
 		return v + cnt, nil
@@ -316,10 +300,14 @@ func (sc *stringChunk) appendTo(b *colBuilder, lo, hi, v int) (int, error) {
 			e++
 		}
 		if dict {
-			b.appendDict(sc.dict, sc.doff, sc.idx[v:v+e-k])
+			if err := b.appendDict(sc.dict, sc.doff, sc.idx[v:v+e-k]); err != nil {
+				return 0, err
+			}
 		} else {
 			for _, s := range sc.plain[v : v+e-k] {
-				b.appendPadded(s)
+				if err := b.appendPadded(s); err != nil {
+					return 0, err
+				}
 			}
 		}
 		v += e - k
@@ -444,14 +432,22 @@ func (c *colBuilder) reserveData(n int) error {
 }
 
 // appendDict appends the dictionary values at idx (dict padded with
-// dictPad bytes) after reserveData made room for them plus dictPad bytes
-// and with room for len(idx) more rows.
-func (c *colBuilder) appendDict(dict []byte, doff []int32, idx []int32) {
+// dictPad bytes); b must have room for len(idx) more rows. The data
+// buffer grows as needed, keeping dictPad bytes of slack.
+func (c *colBuilder) appendDict(dict []byte, doff []int32, idx []int32) error {
 	db, pos := c.db, c.dlen
 	off := c.off[c.n+1 : c.n+1+len(idx)]
 	for k, j := range idx {
 		s, e := int(doff[j]), int(doff[j+1])
-		if l := e - s; l <= dictPad {
+		l := e - s
+		if pos+l+dictPad > len(db) {
+			c.dlen = pos
+			if err := c.reserveData(l + dictPad); err != nil {
+				return err
+			}
+			db = c.db
+		}
+		if l <= dictPad {
 			w, d := dict[s:s+dictPad], db[pos:pos+dictPad]
 			binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(w[0:]))
 			binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(w[8:]))
@@ -465,14 +461,18 @@ func (c *colBuilder) appendDict(dict []byte, doff []int32, idx []int32) {
 	}
 	c.dlen = pos
 	c.n += len(idx)
+	return nil
 }
 
 // appendPadded appends s, which must be followed in its backing array by
-// at least dictPad readable bytes (or be longer than dictPad), after
-// reserveData made room for it plus dictPad bytes.
-func (c *colBuilder) appendPadded(s []byte) {
+// at least dictPad readable bytes (or be longer than dictPad). The data
+// buffer grows as needed, keeping dictPad bytes of slack.
+func (c *colBuilder) appendPadded(s []byte) error {
 	if c.n == c.cap {
 		c.full()
+	}
+	if err := c.reserveData(len(s) + dictPad); err != nil {
+		return err
 	}
 	end := c.dlen + len(s)
 	if len(s) <= dictPad && cap(s) >= dictPad {
@@ -487,4 +487,5 @@ func (c *colBuilder) appendPadded(s []byte) {
 	c.dlen = end
 	c.off[c.n+1] = int32(end)
 	c.n++
+	return nil
 }
