@@ -37,22 +37,7 @@ func keptSpans(mask []bool) ([]span, int) {
 // all). Each run is copied with one move per buffer, which beats a
 // row-by-row gather when filters keep long runs, as they usually do.
 func filterRows(b arrow.RecordBatch, spans []span, n int, mem memory.Allocator) (arrow.RecordBatch, error) {
-	cols := make([]arrow.Array, b.NumCols())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
-			}
-		}
-	}()
-	for i := range cols {
-		c, err := filterArray(b.Column(i), spans, n, mem)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", b.ColumnName(i), err)
-		}
-		cols[i] = c
-	}
-	return array.NewRecordBatch(b.Schema(), cols, int64(n)), nil
+	return mapColumns(b, n, func(a arrow.Array) (arrow.Array, error) { return filterArray(a, spans, n, mem) })
 }
 
 // filterArray returns the values of a in spans (n of them).

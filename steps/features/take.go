@@ -14,6 +14,12 @@ import (
 // TakeRows returns a new batch with the rows of b at idx, in that order.
 // It handles the canonical column types.
 func TakeRows(b arrow.RecordBatch, idx []int, mem memory.Allocator) (arrow.RecordBatch, error) {
+	return mapColumns(b, len(idx), func(a arrow.Array) (arrow.Array, error) { return TakeArray(a, idx, mem) })
+}
+
+// mapColumns returns the batch of n rows made of f applied to each of b's
+// columns.
+func mapColumns(b arrow.RecordBatch, n int, f func(arrow.Array) (arrow.Array, error)) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, b.NumCols())
 	defer func() {
 		for _, c := range cols {
@@ -23,13 +29,13 @@ func TakeRows(b arrow.RecordBatch, idx []int, mem memory.Allocator) (arrow.Recor
 		}
 	}()
 	for i := range cols {
-		c, err := TakeArray(b.Column(i), idx, mem)
+		c, err := f(b.Column(i))
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", b.ColumnName(i), err)
 		}
 		cols[i] = c
 	}
-	return array.NewRecordBatch(b.Schema(), cols, int64(len(idx))), nil
+	return array.NewRecordBatch(b.Schema(), cols, int64(n)), nil
 }
 
 // TakeArray returns the values of a at idx (an index of -1 gives null).
