@@ -1,6 +1,7 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -189,4 +190,57 @@ func (p *groupPlan) bind(rt *arrow.Schema) (*groupPlan, error) {
 		q.aggs[i].ord = b.idx(q.aggs[i].ord)
 	}
 	return &q, b.err
+}
+
+// InputColumns implements workflow.ColumnUser: from the left, the keys
+// and what downstream reads; from the right, the keys and the brought
+// columns downstream reads. A self-join asks for both.
+func (s *Join) InputColumns(in workflow.Ref, out func(string) workflow.ColumnSet) workflow.ColumnSet {
+	p := s.plan
+	if p == nil {
+		return workflow.AllColumns()
+	}
+	need := out("")
+	cs := workflow.Columns()
+	if in.Step == s.Left.Step && in.Port == s.Left.Port {
+		if need.All() {
+			return need
+		}
+		cs = cs.With(need.Intersect(p.left)...).With(planned(p.left, p.leftKeys...)...)
+	}
+	if in.Step == s.Right.Step && in.Port == s.Right.Port {
+		nl := p.left.NumFields()
+		cs = cs.With(planned(p.right, p.rightKeys...)...)
+		for k, j := range p.rightCols {
+			if need.Has(p.out.Field(nl + k).Name) {
+				cs = cs.With(p.right.Field(j).Name)
+			}
+		}
+	}
+	return cs
+}
+
+// bind returns the plan for the runtime schemas of the inputs, bringing
+// only the right columns downstream reads (under their planned names).
+func (p *joinPlan) bind(ls, rs *arrow.Schema, need workflow.ColumnSet) (*joinPlan, error) {
+	lb := &rebinder{planned: p.left, runtime: ls}
+	rb := &rebinder{planned: p.right, runtime: rs}
+	q := *p
+	q.leftKeys, q.rightKeys, q.rightCols = nil, nil, nil
+	for i := range p.leftKeys {
+		q.leftKeys = append(q.leftKeys, lb.idx(p.leftKeys[i]))
+		q.rightKeys = append(q.rightKeys, rb.idx(p.rightKeys[i]))
+	}
+	fields := append([]arrow.Field(nil), ls.Fields()...)
+	nl := p.left.NumFields()
+	for k, j := range p.rightCols {
+		f := p.out.Field(nl + k)
+		if !need.Has(f.Name) {
+			continue
+		}
+		q.rightCols = append(q.rightCols, rb.idx(j))
+		fields = append(fields, f)
+	}
+	q.out = arrow.NewSchema(fields, nil)
+	return &q, errors.Join(lb.err, rb.err)
 }

@@ -24,6 +24,14 @@ func TestColumnPruning(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "log.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	b.Reset()
+	b.WriteString("junk,customer,region,tier\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%d,c%02d,%s,t%d\n", i*7, i, []string{"north", "south"}[i%2], i%3)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "people.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	const recipe = `version: 1
 name: prune
 params:
@@ -62,11 +70,22 @@ steps:
       n: {count: "*"}
       last_amount: {last: amount}
       big_orders: {count_distinct: order, where: big}
+  - {id: people, type: io.read, path: people.csv}
+  - {id: joined, type: features.join, left: rfm, right: people, on: [customer]}
+  - id: by_region
+    type: features.aggregate
+    input: joined
+    by: [region]
+    aggregates: {m: {sum: monetary}, n: {count: "*"}}
+  - {id: self, type: features.join, left: people, right: people, on: [customer], columns: [tier], suffix: _2}
+  - {id: by_tier, type: features.aggregate, input: self, by: [tier_2], aggregates: {n: {count: "*"}}}
   - {id: again, type: io.read, path: log.csv}
   - {id: total, type: features.aggregate, input: again, aggregates: {n: {count: "*"}}}
   - {id: o1, type: test.capture, input: rfm, name: rfm}
   - {id: o2, type: test.capture, input: agg, name: agg}
   - {id: o3, type: test.capture, input: total, name: total}
+  - {id: o4, type: test.capture, input: by_region, name: by_region}
+  - {id: o5, type: test.capture, input: by_tier, name: by_tier}
 `
 	p := plan(t, recipe, dir, filepath.Join(dir, "pruned.yaml"))
 	for _, c := range []struct{ step, want string }{
@@ -75,6 +94,8 @@ steps:
 		{"lines", "amount,big,customer,order,revenue,ts"},
 		{"slim", "amount,at,big,customer,order"},
 		{"rfm", "all"},
+		{"people", "customer,region,tier"}, // the joins' keys and brought columns, not junk
+		{"joined", "monetary,region"},
 		{"again", "customer"}, // counting rows needs one column
 	} {
 		cs := p.Step(c.step).Columns("")
@@ -90,7 +111,9 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := recipe + "  - {id: dump, type: io.write, input: lines, path: lines.csv}\n"
+	full := recipe + "  - {id: dump, type: io.write, input: lines, path: lines.csv}\n" +
+		"  - {id: dump2, type: io.write, input: joined, path: joined.csv}\n" +
+		"  - {id: dump3, type: io.write, input: self, path: self.csv}\n"
 	p = plan(t, full, dir, filepath.Join(dir, "full.yaml"))
 	if cs := p.Step("raw").Columns(""); !cs.All() {
 		t.Fatalf("with io.write on lines, raw reads %v, want every column", cs.Names())
@@ -102,7 +125,7 @@ steps:
 	if n := pruned["total"].Col("n"); len(n) != 1 || n[0] != int64(400) {
 		t.Fatalf("count(*) over a read of no needed columns = %v, want 400", n)
 	}
-	for _, name := range []string{"rfm", "agg", "total"} {
+	for _, name := range []string{"rfm", "agg", "total", "by_region", "by_tier"} {
 		if pruned[name].Rows() == 0 {
 			t.Fatalf("%s: no rows", name)
 		}

@@ -63,6 +63,7 @@ type joinPlan struct {
 	rightCols           []int // right columns in the output
 	out                 *arrow.Schema
 	keyNames            []string
+	left, right         *arrow.Schema // planned input schemas: the positions above index them
 }
 
 // Check validates the keys (names and matching types), the column names
@@ -89,7 +90,7 @@ func (s *Join) Check(c *workflow.CheckContext) {
 	if ls == nil || rs == nil {
 		return
 	}
-	p := &joinPlan{}
+	p := &joinPlan{left: ls, right: rs}
 	ok := true
 	for i := range lk {
 		lp, rp := fmt.Sprintf("%s[%d]", lpath, i), fmt.Sprintf("%s[%d]", rpath, i)
@@ -218,8 +219,7 @@ func (ix *joinIndex) release() {
 }
 
 // buildIndex reads the right input and indexes it by key.
-func (s *Join) buildIndex(ctx context.Context, d workflow.Dataset, mem memory.Allocator) (*joinIndex, error) {
-	p := s.plan
+func (s *Join) buildIndex(ctx context.Context, p *joinPlan, d workflow.Dataset, mem memory.Allocator) (*joinIndex, error) {
 	t := newGroupTable(p.keyTypes)
 	ix := &joinIndex{table: t}
 	need := s.How == "left" || s.How == "inner"
@@ -370,27 +370,29 @@ func (j *joinDataset) Release() { j.ix.release() }
 // Run builds the right-side index and returns the lazily joined left
 // input.
 func (s *Join) Run(ctx context.Context, r *workflow.RunContext) error {
-	p := s.plan
-	if p == nil {
+	if s.plan == nil {
 		return fmt.Errorf("step was not planned")
 	}
 	mem := r.Mem()
-	ix, err := s.buildIndex(ctx, r.Input(s.Right), mem)
+	left, right := r.Input(s.Left), r.Input(s.Right)
+	p, err := s.plan.bind(left.Schema(), right.Schema(), r.Columns(""))
+	if err != nil {
+		return err
+	}
+	ix, err := s.buildIndex(ctx, p, right, mem)
 	if err != nil {
 		return err
 	}
 	r.Metric("right_keys", ix.table.Len())
-	left := r.Input(s.Left)
 	lazy := r.Lazy(left, p.out, func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-		return s.probe(rec, ix, mem)
+		return s.probe(p, rec, ix, mem)
 	})
 	r.SetOutput("", &joinDataset{Dataset: lazy, ix: ix})
 	return nil
 }
 
 // probe joins one left batch.
-func (s *Join) probe(rec arrow.RecordBatch, ix *joinIndex, mem memory.Allocator) (arrow.RecordBatch, error) {
-	p := s.plan
+func (s *Join) probe(p *joinPlan, rec arrow.RecordBatch, ix *joinIndex, mem memory.Allocator) (arrow.RecordBatch, error) {
 	n := int(rec.NumRows())
 	pr := *ix.table // a private copy of the scratch state: scans may run concurrently
 	pr.views = make([]keyView, len(pr.keys))
