@@ -180,3 +180,23 @@ func TestDecodeHybrid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeHybrid feeds arbitrary bytes to the level and index decoders:
+// they may fail but never panic or read out of bounds.
+func FuzzDecodeHybrid(f *testing.F) {
+	f.Add([]byte{0x0a, 0x01}, uint8(1), uint16(5))
+	f.Add([]byte{0x03, 0xff}, uint8(8), uint16(8))
+	f.Add([]byte{0x05, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22}, uint8(5), uint16(16))
+	f.Fuzz(func(t *testing.T, data []byte, width uint8, n uint16) {
+		out := make([]int32, int(n)%4096)
+		_ = decodeHybrid(data, int(width%33), out)
+		lv := make([]uint8, int(n)%4096)
+		if decodeLevels(data, lv) == nil {
+			for _, v := range lv {
+				if v > 1 {
+					t.Fatalf("level %d from a width-1 stream", v)
+				}
+			}
+		}
+	})
+}
