@@ -388,8 +388,8 @@ func decodeHybrid(data []byte, width int, out []int32) error {
 		}
 		// Bit-packed groups of 8 values, LSB first.
 		groups := h >> 1
-		if groups > uint64(len(data)) {
-			return errCorruptPage // a group takes width ≥ 1 bytes (or none at width 0)
+		if width > 0 && groups > uint64(len(data)) {
+			return errCorruptPage // a group takes width bytes
 		}
 		nbytes := groups * uint64(width)
 		if nbytes > uint64(len(data)) {

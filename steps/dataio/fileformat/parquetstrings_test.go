@@ -200,3 +200,22 @@ func FuzzDecodeHybrid(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeHybridWidthZero decodes a one-value dictionary's indices
+// (bit width 0), bit-packed and run-length encoded, with no value bytes.
+func TestDecodeHybridWidthZero(t *testing.T) {
+	out := make([]int32, 1000)
+	for i := range out {
+		out[i] = -1
+	}
+	// 100 bit-packed groups (800 values) take no bytes; then a run of 200.
+	data := []byte{byte(100<<1|1) & 0x7f | 0x80, byte((100<<1 | 1) >> 7), 200 << 1 & 0x7f | 0x80, 200 << 1 >> 7}
+	if err := decodeHybrid(data, 0, out); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range out {
+		if v != 0 {
+			t.Fatalf("value %d = %d", i, v)
+		}
+	}
+}
