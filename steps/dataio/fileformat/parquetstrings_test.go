@@ -209,7 +209,7 @@ func TestDecodeHybridWidthZero(t *testing.T) {
 		out[i] = -1
 	}
 	// 100 bit-packed groups (800 values) take no bytes; then a run of 200.
-	data := []byte{byte(100<<1|1) & 0x7f | 0x80, byte((100<<1 | 1) >> 7), 200 << 1 & 0x7f | 0x80, 200 << 1 >> 7}
+	data := []byte{byte(100<<1|1)&0x7f | 0x80, byte((100<<1 | 1) >> 7), 200<<1&0x7f | 0x80, 200 << 1 >> 7}
 	if err := decodeHybrid(data, 0, out); err != nil {
 		t.Fatal(err)
 	}
