@@ -12,5 +12,7 @@
 // (what `aftercare validate` runs: everything that can be known before any
 // data is read, all diagnostics at once) and Execute (run ready steps in
 // parallel, first failure cancels the rest, outputs committed only when
-// the whole run succeeds).
+// the whole run succeeds). Between the two, the plan works out which
+// columns each output must carry (ColumnUser), so sources read no more
+// than the recipe uses.
 package workflow
