@@ -419,17 +419,8 @@ func (s *Encode) Run(ctx context.Context, r *workflow.RunContext) error {
 	}
 	r.Metric("categories", metric)
 	if s.Save != "" {
-		f, err := r.CreateOutput(s.Save)
-		if err != nil {
-			return fmt.Errorf("save encoder: %w", err)
-		}
-		b, _ := json.MarshalIndent(model, "", "  ")
-		_, err = f.Write(append(b, '\n'))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("save encoder: %w", err)
+		if err := saveModel(r, s.Save, "encoder", model); err != nil {
+			return err
 		}
 	}
 	mem := r.Mem()

@@ -530,17 +530,8 @@ func (s *Impute) Run(ctx context.Context, r *workflow.RunContext) error {
 	}
 	r.Metric("fill", metric)
 	if s.Save != "" {
-		f, err := r.CreateOutput(s.Save)
-		if err != nil {
-			return fmt.Errorf("save imputer: %w", err)
-		}
-		b, _ := json.MarshalIndent(model, "", "  ")
-		_, err = f.Write(append(b, '\n'))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("save imputer: %w", err)
+		if err := saveModel(r, s.Save, "imputer", model); err != nil {
+			return err
 		}
 	}
 	mem := r.Mem()

@@ -376,16 +376,8 @@ func (s *Scale) Run(ctx context.Context, r *workflow.RunContext) error {
 				return fmt.Errorf("save scaler: column %q had no values to fit on", n)
 			}
 		}
-		f, err := r.CreateOutput(s.Save)
-		if err != nil {
-			return fmt.Errorf("save scaler: %w", err)
-		}
-		if err := m.WriteJSON(f); err != nil {
-			f.Close()
-			return fmt.Errorf("save scaler: %w", err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("save scaler: %w", err)
+		if err := saveModel(r, s.Save, "scaler", m); err != nil {
+			return err
 		}
 	}
 	mem := r.Mem()

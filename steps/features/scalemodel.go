@@ -128,16 +128,6 @@ func (m *ScalerModel) validate() error {
 	return nil
 }
 
-// WriteJSON writes the model as indented JSON.
-func (m *ScalerModel) WriteJSON(w io.Writer) error {
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
-
 // ReadScalerModel decodes and validates a saved scaler.
 func ReadScalerModel(r io.Reader) (*ScalerModel, error) {
 	dec := json.NewDecoder(r)
