@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -373,8 +374,10 @@ func (e *executor) finish(runErr error) {
 	}
 }
 
-// fingerprint hashes a step's type, resolved config, its inputs'
-// fingerprints and the content of the files it reads.
+// fingerprint hashes a step's type, resolved config, the columns of its
+// outputs that downstream steps read (when not all: the output then holds
+// only those), its inputs' fingerprints and the content of the files it
+// reads.
 func (e *executor) fingerprint(s *PlannedStep) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "aftercare-step-v1\x00%s\x00", s.Type)
@@ -383,6 +386,11 @@ func (e *executor) fingerprint(s *PlannedStep) (string, error) {
 		return "", err
 	}
 	h.Write(cfg)
+	for _, port := range sortedKeys(s.columns) {
+		if cs := s.columns[port]; !cs.All() {
+			fmt.Fprintf(h, "\x00cols:%s=%s", port, strings.Join(cs.Names(), "\x01"))
+		}
+	}
 	for _, in := range s.Inputs {
 		e.mu.Lock()
 		up := e.result(in.Step).Fingerprint

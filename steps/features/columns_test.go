@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aftercare/aftercare/workflow"
 )
 
 // TestColumnPruning checks that a read → filter → derive → select →
@@ -107,7 +109,7 @@ steps:
 			t.Errorf("step %s reads columns %s, want %s", c.step, got, c.want)
 		}
 	}
-	_, _, pruned, err := tryRunIn(t, recipe, dir, filepath.Join(dir, "pruned.yaml"))
+	prunedRes, _, pruned, err := tryRunIn(t, recipe, dir, filepath.Join(dir, "pruned.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +120,26 @@ steps:
 	if cs := p.Step("raw").Columns(""); !cs.All() {
 		t.Fatalf("with io.write on lines, raw reads %v, want every column", cs.Names())
 	}
-	_, _, whole, err := tryRunIn(t, full, dir, filepath.Join(dir, "full.yaml"))
+	wholeRes, _, whole, err := tryRunIn(t, full, dir, filepath.Join(dir, "full.yaml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A narrower output is different content: its fingerprint differs. A
+	// step whose output is not narrowed and whose inputs are the same
+	// keeps its fingerprint.
+	fps := func(res *workflow.RunResults) map[string]string {
+		m := map[string]string{}
+		for _, s := range res.Steps {
+			m[s.ID] = s.Fingerprint
+		}
+		return m
+	}
+	pf, wf := fps(prunedRes), fps(wholeRes)
+	if pf["raw"] == wf["raw"] {
+		t.Errorf("raw reads fewer columns in the pruned run but has the same fingerprint")
+	}
+	if pf["again"] != wf["again"] {
+		t.Errorf("again reads the same columns in both runs but its fingerprint changed")
 	}
 	if n := pruned["total"].Col("n"); len(n) != 1 || n[0] != int64(400) {
 		t.Fatalf("count(*) over a read of no needed columns = %v, want 400", n)
