@@ -91,7 +91,10 @@ func scanParquet(ctx context.Context, path string, schema *arrow.Schema, o ReadO
 		if fast {
 			fl := plan[i]
 			producers[i] = func(ctx context.Context, emit func(arrow.Array) bool) error {
-				return readFastColumn(ctx, rdr, fl, batch, mem, emit)
+				if err := readFastColumn(ctx, rdr, fl, batch, mem, emit); err != nil {
+					return fmt.Errorf("column %s: %w", name, err)
+				}
+				return nil
 			}
 			continue
 		}
