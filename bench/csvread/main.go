@@ -24,6 +24,7 @@ import (
 
 func main() {
 	convert := flag.String("convert", "", "write the first file as this file (format from the extension) before timing")
+	codec := flag.String("compression", "", "Parquet compression of the converted file (default: the writer's, snappy)")
 	runs := flag.Int("runs", 5, "reads per file; the best time is reported")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the reads to this file")
 	flag.Parse()
@@ -37,7 +38,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		n, err := fileformat.Write(ctx, *convert, sc, fileformat.WriteOptions{}, memory.DefaultAllocator, func(fn func(arrow.RecordBatch) error) error {
+		n, err := fileformat.Write(ctx, *convert, sc, fileformat.WriteOptions{Compression: *codec}, memory.DefaultAllocator, func(fn func(arrow.RecordBatch) error) error {
 			return fileformat.Scan(ctx, src, sc, fileformat.ReadOptions{}, memory.DefaultAllocator, fn)
 		})
 		if err != nil {

@@ -1,9 +1,9 @@
 package fileformat
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -71,6 +71,8 @@ type colBuilder struct {
 	i64  []int64
 	f64  []float64
 	i32  []int32
+	u64  []uint64 // i64 or f64 as bits
+	u32  []uint32 // i32 as bits
 	bits []byte
 
 	offs *memory.Buffer
@@ -103,12 +105,15 @@ func (c *colBuilder) reserve(rows int) {
 	case kInt, kTimestamp:
 		c.vals.Reserve(rows * 8)
 		c.i64 = arrow.Int64Traits.CastFromBytes(c.vals.Buf())
+		c.u64 = arrow.Uint64Traits.CastFromBytes(c.vals.Buf())
 	case kFloat:
 		c.vals.Reserve(rows * 8)
 		c.f64 = arrow.Float64Traits.CastFromBytes(c.vals.Buf())
+		c.u64 = arrow.Uint64Traits.CastFromBytes(c.vals.Buf())
 	case kDate:
 		c.vals.Reserve(rows * 4)
 		c.i32 = arrow.Int32Traits.CastFromBytes(c.vals.Buf())
+		c.u32 = arrow.Uint32Traits.CastFromBytes(c.vals.Buf())
 	case kBool:
 		c.vals.Reserve(int(bitutil.BytesForBits(int64(rows))))
 		c.bits = c.vals.Buf()
@@ -200,11 +205,8 @@ func (c *colBuilder) appendString(b []byte) error {
 	if len(b) <= 32 && cap(b) >= 32 && c.dlen+32 <= len(c.db) {
 		// Short values are moved as four 8-byte words, cheaper than a
 		// copy call; the bytes past the value are overwritten later.
-		d, s := c.db[c.dlen:c.dlen+32], b[:32]
-		binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(s[0:]))
-		binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(s[8:]))
-		binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(s[16:]))
-		binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(s[24:]))
+		d, s := c.db[c.dlen:c.dlen+32], b[:32] // both checked to hold 32 bytes
+		move32(unsafe.Pointer(unsafe.SliceData(d)), unsafe.Pointer(unsafe.SliceData(s)))
 		c.dlen = end
 		c.off[c.n+1] = int32(end)
 		c.n++

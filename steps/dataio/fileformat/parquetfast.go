@@ -112,12 +112,20 @@ func readFastColumn(ctx context.Context, rdr *file.Reader, fl fastLeaf, batch in
 	for rg := range rdr.NumRowGroups() {
 		rgr := rdr.RowGroup(rg)
 		rows := rgr.NumRows()
-		if fl.kind == kString && stringChunkDecodable(rgr, fl.leaf) {
-			more, err := readStringChunk(ctx, rgr, fl, batch, mem, &perRow, emit)
-			if err != nil || !more {
-				return err
+		if chunkDecodable(rgr, fl.leaf) {
+			var dec pageDecoder
+			if fl.kind == kString {
+				dec = &stringChunk{fl: fl}
+			} else if fc, ok := newFixedChunk(fl, rdr.MetaData().Schema.Column(fl.leaf).PhysicalType()); ok {
+				dec = fc
 			}
-			continue
+			if dec != nil {
+				more, err := readChunk(ctx, rgr, fl, dec, batch, mem, &perRow, emit)
+				if err != nil || !more {
+					return err
+				}
+				continue
+			}
 		}
 		ccr, err := rgr.Column(fl.leaf)
 		if err != nil {

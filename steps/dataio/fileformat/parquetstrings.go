@@ -1,5 +1,7 @@
 package fileformat
 
+//go:generate go run gen_unpack.go
+
 import (
 	"context"
 	"encoding/binary"
@@ -7,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -25,9 +28,8 @@ import (
 // page v1 and v2. Chunks with any other encoding, or encrypted, go through
 // the column chunk reader.
 
-// stringChunkDecodable reports whether readStringChunk can decode the
-// column chunk.
-func stringChunkDecodable(rgr *file.RowGroupReader, leaf int) bool {
+// chunkDecodable reports whether readChunk can decode the column chunk.
+func chunkDecodable(rgr *file.RowGroupReader, leaf int) bool {
 	cc, err := rgr.MetaData().ColumnChunk(leaf)
 	if err != nil || cc.CryptoMetadata() != nil {
 		return false
@@ -52,21 +54,34 @@ type stringChunk struct {
 	dict  []byte  // the dictionary's values, back to back, then dictPad bytes
 	doff  []int32 // value i of the dictionary is dict[doff[i]:doff[i+1]]
 	defs  []uint8 // definition levels of the current page
-	idx   []int32 // dictionary indices of the current page's values
+	dictp bool    // the current page is dictionary-encoded
+	hy    hybrid  // its indices
 	plain [][]byte
 }
 
-// readStringChunk decodes row group rg's chunk of a string column into
-// arrays of at most batch rows, which it hands to emit. It returns false
-// when emit asked to stop.
-func readStringChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, batch int64, mem memory.Allocator, perRow *int, emit func(arrow.Array) bool) (bool, error) {
+// pageDecoder decodes one column chunk's pages for readChunk.
+type pageDecoder interface {
+	// readDictionary keeps a dictionary page's values.
+	readDictionary(pg file.Page) error
+	// readDataPage decodes a data page and returns its number of levels
+	// (rows).
+	readDataPage(pg file.Page) (int, error)
+	// appendTo appends levels [lo, hi) of the current page to b, starting
+	// at value v, and returns the next value.
+	appendTo(b *colBuilder, lo, hi, v int) (int, error)
+}
+
+// readChunk decodes a row group's chunk of a flat column page by page with
+// dec into arrays of at most batch rows, which it hands to emit. It
+// returns false when emit asked to stop. perRow carries the string bytes
+// per row from array to array, to size the next data buffer.
+func readChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, dec pageDecoder, batch int64, mem memory.Allocator, perRow *int, emit func(arrow.Array) bool) (bool, error) {
 	pr, err := rgr.GetColumnPageReader(fl.leaf)
 	if err != nil {
 		return false, err
 	}
 	defer pr.Close()
 	rows := rgr.NumRows()
-	sc := &stringChunk{fl: fl}
 	var b colBuilder
 	open := false
 	var done int64 // rows emitted or in b
@@ -75,6 +90,11 @@ func readStringChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf,
 			b.release()
 		}
 	}()
+	learn := func() {
+		if fl.kind == kString && b.n > 0 {
+			*perRow = max(b.dlen/b.n, 1)
+		}
+	}
 	for pr.Next() {
 		if err := ctx.Err(); err != nil {
 			return false, err
@@ -84,9 +104,9 @@ func readStringChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf,
 		var perr error
 		switch pg.Type() {
 		case file.PageTypeDictionaryPage:
-			perr = sc.readDictionary(pg)
+			perr = dec.readDictionary(pg)
 		case file.PageTypeDataPage, file.PageTypeDataPageV2:
-			n, perr = sc.readDataPage(pg)
+			n, perr = dec.readDataPage(pg)
 		default: // index pages and the like carry no values
 		}
 		if perr != nil {
@@ -100,19 +120,23 @@ func readStringChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf,
 				if m <= 0 {
 					return false, fmt.Errorf("column chunk has more values than its %d rows", rows)
 				}
-				b.init(mem, kString, m, m**perRow*9/8+dictPad)
+				hint := 0
+				if fl.kind == kString {
+					hint = m**perRow*9/8 + dictPad
+				}
+				b.init(mem, fl.kind, m, hint)
 				open = true
 			}
 			take := min(n-k, b.cap-b.n)
 			var err error
-			v, err = sc.appendTo(&b, k, k+take, v)
+			v, err = dec.appendTo(&b, k, k+take, v)
 			if err != nil {
 				return false, err
 			}
 			k += take
 			done += int64(take)
 			if b.n == b.cap {
-				*perRow = max(b.dlen/b.n, 1)
+				learn()
 				open = false
 				if !emit(b.finish()) {
 					return false, nil
@@ -125,9 +149,7 @@ func readStringChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf,
 	}
 	if open {
 		open = false
-		if b.n > 0 {
-			*perRow = max(b.dlen/b.n, 1)
-		}
+		learn()
 		if !emit(b.finish()) {
 			return false, nil
 		}
@@ -139,6 +161,55 @@ func readStringChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf,
 }
 
 var errCorruptPage = errors.New("corrupt Parquet page")
+
+// pageLevels splits a data page into its definition levels, decoded into
+// defs (grown as needed; empty for a required column), and its values'
+// bytes, and counts the non-null values.
+func pageLevels(pg file.Page, maxDef int16, defs []uint8) (data []byte, _ []uint8, nonNull int, err error) {
+	data = pg.Data()
+	n := int(pg.NumValues())
+	if n < 0 {
+		return nil, nil, 0, errCorruptPage
+	}
+	defs = defs[:0]
+	if maxDef == 0 {
+		if p, ok := pg.(*file.DataPageV2); ok && (p.DefinitionLevelByteLen() != 0 || p.RepetitionLevelByteLen() != 0) {
+			return nil, nil, 0, errCorruptPage
+		}
+		return data, defs, n, nil
+	}
+	var lv []byte
+	switch p := pg.(type) {
+	case *file.DataPageV1:
+		if p.DefinitionLevelEncoding() != parquet.Encodings.RLE {
+			return nil, nil, 0, fmt.Errorf("definition levels encoded as %s", p.DefinitionLevelEncoding())
+		}
+		if len(data) < 4 {
+			return nil, nil, 0, errCorruptPage
+		}
+		l := int(binary.LittleEndian.Uint32(data))
+		if l > len(data)-4 {
+			return nil, nil, 0, errCorruptPage
+		}
+		lv, data = data[4:4+l], data[4+l:]
+	case *file.DataPageV2:
+		l, r := int(p.DefinitionLevelByteLen()), int(p.RepetitionLevelByteLen())
+		if r != 0 || l < 0 || l > len(data) {
+			return nil, nil, 0, errCorruptPage
+		}
+		lv, data = data[:l], data[l:]
+	default:
+		return nil, nil, 0, fmt.Errorf("unexpected page %T", pg)
+	}
+	defs = slices.Grow(defs, n)[:n]
+	if err := decodeLevels(lv, defs); err != nil {
+		return nil, nil, 0, err
+	}
+	for _, d := range defs {
+		nonNull += int(d)
+	}
+	return data, defs, nonNull, nil
+}
 
 // readDictionary keeps a PLAIN-encoded dictionary page's values.
 func (sc *stringChunk) readDictionary(pg file.Page) error {
@@ -177,77 +248,23 @@ func (sc *stringChunk) readDictionary(pg file.Page) error {
 // readDataPage decodes a data page's definition levels and values (as
 // dictionary indices or plain values) and returns its number of levels.
 func (sc *stringChunk) readDataPage(pg file.Page) (int, error) {
-	data := pg.Data()
 	n := int(pg.NumValues())
-	if n < 0 {
-		return 0, errCorruptPage
+	data, defs, nonNull, err := pageLevels(pg, sc.fl.maxDef, sc.defs)
+	if err != nil {
+		return 0, err
 	}
-	nonNull := n
-	sc.defs = sc.defs[:0]
-	if sc.fl.maxDef > 0 {
-		var lv []byte
-		switch p := pg.(type) {
-		case *file.DataPageV1:
-			if p.DefinitionLevelEncoding() != parquet.Encodings.RLE {
-				return 0, fmt.Errorf("definition levels encoded as %s", p.DefinitionLevelEncoding())
-			}
-			if len(data) < 4 {
-				return 0, errCorruptPage
-			}
-			l := int(binary.LittleEndian.Uint32(data))
-			if l > len(data)-4 {
-				return 0, errCorruptPage
-			}
-			lv, data = data[4:4+l], data[4+l:]
-		case *file.DataPageV2:
-			l, r := int(p.DefinitionLevelByteLen()), int(p.RepetitionLevelByteLen())
-			if r != 0 || l < 0 || l > len(data) {
-				return 0, errCorruptPage
-			}
-			lv, data = data[:l], data[l:]
-		default:
-			return 0, fmt.Errorf("unexpected page %T", pg)
-		}
-		sc.defs = slices.Grow(sc.defs, n)[:n]
-		if err := decodeLevels(lv, sc.defs); err != nil {
-			return 0, err
-		}
-		nonNull = 0
-		for _, d := range sc.defs {
-			if d == 1 {
-				nonNull++
-			}
-		}
-	} else if p, ok := pg.(*file.DataPageV2); ok && (p.DefinitionLevelByteLen() != 0 || p.RepetitionLevelByteLen() != 0) {
-		return 0, errCorruptPage
-	}
+	sc.defs = defs
 	sc.plain = sc.plain[:0]
-	sc.idx = sc.idx[:0]
+	sc.dictp = false
 	switch enc := parquet.Encoding(pg.Encoding()); enc {
 	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
 		if sc.doff == nil {
 			return 0, fmt.Errorf("dictionary-encoded page without a dictionary")
 		}
-		if len(data) < 1 {
-			if nonNull == 0 {
-				return n, nil
-			}
-			return 0, errCorruptPage
-		}
-		width := int(data[0])
-		if width > 32 {
-			return 0, errCorruptPage
-		}
-		sc.idx = slices.Grow(sc.idx, nonNull)[:nonNull]
-		if err := decodeHybrid(data[1:], width, sc.idx); err != nil {
+		if err := startIndices(&sc.hy, data, nonNull, len(sc.doff)-1); err != nil {
 			return 0, err
 		}
-		limit := uint32(len(sc.doff) - 1)
-		for _, j := range sc.idx {
-			if uint32(j) >= limit {
-				return 0, fmt.Errorf("dictionary index %d out of range (%d values)", j, limit)
-			}
-		}
+		sc.dictp = true
 	case parquet.Encodings.Plain:
 		p := 0
 		for range nonNull {
@@ -271,21 +288,8 @@ func (sc *stringChunk) readDataPage(pg file.Page) (int, error) {
 // appendTo appends levels [lo, hi) of the current page to b, starting at
 // value v; it returns the next value.
 func (sc *stringChunk) appendTo(b *colBuilder, lo, hi, v int) (int, error) {
-	cnt := hi - lo // values, when there are no nulls
-	dict := len(sc.idx) > 0
 	if len(sc.defs) == 0 {
-		if dict {
-			if err := b.appendDict(sc.dict, sc.doff, sc.idx[v:v+cnt]); err != nil {
-				return 0, err
-			}
-		} else {
-			for _, s := range sc.plain[v : v+cnt] {
-				if err := b.appendPadded(s); err != nil {
-					return 0, err
-				}
-			}
-		}
-		return v + cnt, nil
+		return v + hi - lo, sc.put(b, v, hi-lo)
 	}
 	// Runs of values between the nulls.
 	defs := sc.defs[:hi]
@@ -299,21 +303,36 @@ func (sc *stringChunk) appendTo(b *colBuilder, lo, hi, v int) (int, error) {
 		for e < hi && defs[e] != 0 {
 			e++
 		}
-		if dict {
-			if err := b.appendDict(sc.dict, sc.doff, sc.idx[v:v+e-k]); err != nil {
-				return 0, err
-			}
-		} else {
-			for _, s := range sc.plain[v : v+e-k] {
-				if err := b.appendPadded(s); err != nil {
-					return 0, err
-				}
-			}
+		if err := sc.put(b, v, e-k); err != nil {
+			return 0, err
 		}
 		v += e - k
 		k = e
 	}
 	return v, nil
+}
+
+// put appends the current page's values [v, v+cnt) to b, which has room.
+func (sc *stringChunk) put(b *colBuilder, v, cnt int) error {
+	if !sc.dictp {
+		for _, s := range sc.plain[v : v+cnt] {
+			if err := b.appendPadded(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for cnt > 0 {
+		idx, err := sc.hy.take(cnt)
+		if err != nil {
+			return err
+		}
+		if err := b.appendDict(sc.dict, sc.doff, idx); err != nil {
+			return err
+		}
+		cnt -= len(idx)
+	}
+	return nil
 }
 
 // decodeLevels decodes n (= len(out)) definition levels of a column whose
@@ -354,71 +373,6 @@ func decodeLevels(data []byte, out []uint8) error {
 	return nil
 }
 
-// decodeHybrid decodes len(out) values of the given bit width from
-// RLE/bit-packed hybrid data.
-func decodeHybrid(data []byte, width int, out []int32) error {
-	mask := uint64(1)<<width - 1
-	vb := (width + 7) / 8
-	var tail [16]byte
-	i := 0
-	for i < len(out) {
-		h, k := binary.Uvarint(data)
-		if k <= 0 {
-			return errCorruptPage
-		}
-		data = data[k:]
-		if h&1 == 0 { // RLE run of one value
-			cnt := int(min(h>>1, uint64(len(out)-i)))
-			if len(data) < vb {
-				return errCorruptPage
-			}
-			var v uint32
-			for j := range vb {
-				v |= uint32(data[j]) << (8 * j)
-			}
-			data = data[vb:]
-			if uint64(v) > math.MaxInt32 {
-				return errCorruptPage
-			}
-			for j := range cnt {
-				out[i+j] = int32(v)
-			}
-			i += cnt
-			continue
-		}
-		// Bit-packed groups of 8 values, LSB first.
-		groups := h >> 1
-		if width > 0 && groups > uint64(len(data)) {
-			return errCorruptPage // a group takes width bytes
-		}
-		nbytes := groups * uint64(width)
-		if nbytes > uint64(len(data)) {
-			return errCorruptPage
-		}
-		run := data[:nbytes]
-		data = data[nbytes:]
-		cnt := int(min(groups*8, uint64(len(out)-i)))
-		// Values whose 8-byte load stays inside run are read in place; the
-		// last few through a zero-padded copy.
-		safe := 0
-		if len(run) >= 8 && width > 0 {
-			safe = min(cnt, ((len(run)-8)*8)/width+1)
-		}
-		for j := range safe {
-			p := j * width
-			out[i+j] = int32((binary.LittleEndian.Uint64(run[p>>3:]) >> (p & 7)) & mask)
-		}
-		for j := safe; j < cnt; j++ {
-			p := j * width
-			n := copy(tail[:], run[p>>3:])
-			clear(tail[n:])
-			out[i+j] = int32((binary.LittleEndian.Uint64(tail[:]) >> (p & 7)) & mask)
-		}
-		i += cnt
-	}
-	return nil
-}
-
 // reserveData makes room for n more bytes of string data.
 func (c *colBuilder) reserveData(n int) error {
 	end := c.dlen + n
@@ -434,37 +388,52 @@ func (c *colBuilder) reserveData(n int) error {
 	return nil
 }
 
-// appendDict appends the dictionary values at idx (dict padded with
-// dictPad bytes); b must have room for len(idx) more rows. The data
-// buffer grows as needed, keeping dictPad bytes of slack.
+// appendDict appends the dictionary values at idx (dict: the values back to
+// back, then dictPad bytes, as readDictionary makes it); b must have room
+// for len(idx) more rows. The data buffer is grown once up front, keeping
+// dictPad bytes of slack, so that every value moves as whole 32-byte
+// blocks and the loop makes no calls.
 func (c *colBuilder) appendDict(dict []byte, doff []int32, idx []int32) error {
-	db, pos := c.db, c.dlen
+	total := 0
+	for _, j := range idx {
+		total += int(doff[j+1] - doff[j])
+	}
+	if err := c.reserveData(total + dictPad); err != nil {
+		return err
+	}
+	limit := len(dict) - dictPad // every value ends by limit
+	if limit < 0 {
+		return errCorruptPage
+	}
+	pos := c.dlen
+	db := c.db[:pos+total+dictPad]
+	dp, op := unsafe.Pointer(unsafe.SliceData(dict)), unsafe.Pointer(unsafe.SliceData(db))
 	off := c.off[c.n+1 : c.n+1+len(idx)]
 	for k, j := range idx {
 		s, e := int(doff[j]), int(doff[j+1])
-		l := e - s
-		if pos+l+dictPad > len(db) {
-			c.dlen = pos
-			if err := c.reserveData(l + dictPad); err != nil {
-				return err
-			}
-			db = c.db
+		if s > e || e > limit {
+			return errCorruptPage
 		}
-		if l <= dictPad {
-			w, d := dict[s:s+dictPad], db[pos:pos+dictPad]
-			binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(w[0:]))
-			binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(w[8:]))
-			binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(w[16:]))
-			binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(w[24:]))
-			pos += l
-		} else {
-			pos += copy(db[pos:pos+l], dict[s:e])
+		// In bounds: the blocks cover [s, s+l+31] within dict's padding
+		// and [pos, pos+l+31] within db's reserved slack.
+		move32(unsafe.Add(op, pos), unsafe.Add(dp, s))
+		for t := 32; t < e-s; t += 32 {
+			move32(unsafe.Add(op, pos+t), unsafe.Add(dp, s+t))
 		}
+		pos += e - s
 		off[k] = int32(pos)
 	}
 	c.dlen = pos
 	c.n += len(idx)
 	return nil
+}
+
+// move32 copies 32 bytes from src to dst, as two 16-byte moves (a
+// 32-byte array copy would be a call to memmove). Both must have 32 bytes
+// in bounds.
+func move32(dst, src unsafe.Pointer) {
+	*(*[16]byte)(dst) = *(*[16]byte)(src)
+	*(*[16]byte)(unsafe.Add(dst, 16)) = *(*[16]byte)(unsafe.Add(src, 16))
 }
 
 // appendPadded appends s, which must be followed in its backing array by
@@ -479,11 +448,8 @@ func (c *colBuilder) appendPadded(s []byte) error {
 	}
 	end := c.dlen + len(s)
 	if len(s) <= dictPad && cap(s) >= dictPad {
-		d, w := c.db[c.dlen:c.dlen+dictPad], s[:dictPad]
-		binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(w[0:]))
-		binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(w[8:]))
-		binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(w[16:]))
-		binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(w[24:]))
+		d, w := c.db[c.dlen:c.dlen+dictPad], s[:dictPad] // both checked to hold 32 bytes
+		move32(unsafe.Pointer(unsafe.SliceData(d)), unsafe.Pointer(unsafe.SliceData(w)))
 	} else {
 		copy(c.db[c.dlen:end], s)
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // TestParquetStringPages writes string columns with arrow-go's Parquet
-// writer under every layout readStringChunk decodes (dictionary or plain,
+// writer under every layout readChunk decodes (dictionary or plain,
 // dictionary falling back to plain mid-chunk, data page v1 and v2, small
 // pages, several row groups, compressed or not, nulls, empty and long
 // values) and checks every value read back, at batch sizes that straddle
@@ -92,8 +92,8 @@ func TestParquetStringPages(t *testing.T) {
 		}
 		for rg := range rdr.NumRowGroups() {
 			for c := range 3 {
-				if !stringChunkDecodable(rdr.RowGroup(rg), c) {
-					t.Fatalf("%s: row group %d column %d not decodable by readStringChunk", l.name, rg, c)
+				if !chunkDecodable(rdr.RowGroup(rg), c) {
+					t.Fatalf("%s: row group %d column %d not decodable by readChunk", l.name, rg, c)
 				}
 			}
 		}

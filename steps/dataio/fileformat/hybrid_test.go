@@ -1,0 +1,116 @@
+package fileformat
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// encodeHybrid is an independent, bit-by-bit encoder of runs for the tests:
+// each run is RLE (rle true) or bit-packed (values padded to whole groups).
+func encodeHybrid(width int, runs [][]uint32, rle []bool) []byte {
+	var data []byte
+	for r, vals := range runs {
+		if rle[r] {
+			data = binary.AppendUvarint(data, uint64(len(vals))<<1)
+			for j := range (width + 7) / 8 {
+				data = append(data, byte(vals[0]>>(8*j)))
+			}
+			continue
+		}
+		groups := (len(vals) + 7) / 8
+		data = binary.AppendUvarint(data, uint64(groups)<<1|1)
+		packed := make([]byte, groups*width)
+		for j, v := range vals {
+			for bit := range width {
+				if v>>bit&1 == 1 {
+					p := j*width + bit
+					packed[p/8] |= 1 << (p % 8)
+				}
+			}
+		}
+		data = append(data, packed...)
+	}
+	return data
+}
+
+// TestHybridChunks decodes long random mixes of RLE and bit-packed runs at
+// every bit width, taking values in random amounts so that takes straddle
+// runs, groups and the decoder's chunk, and checks each value; a limit
+// below the largest value must be an error.
+func TestHybridChunks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for width := 0; width <= 32; width++ {
+		mask := uint32(1<<width - 1)
+		if width == 32 {
+			mask = 1<<31 - 1 // indices are int32
+		}
+		var runs [][]uint32
+		var rle []bool
+		var want []uint32
+		for r := range 12 {
+			isRLE := rng.IntN(2) == 0
+			cnt := 1 + rng.IntN(3*hybridChunk)
+			if !isRLE && (r < 11 || rng.IntN(2) == 0) {
+				// Only the last run can end in a part group (padding).
+				cnt = 8 * (1 + rng.IntN(600))
+			}
+			vals := make([]uint32, cnt)
+			c := rng.Uint32() & mask
+			for i := range vals {
+				if isRLE {
+					vals[i] = c
+				} else {
+					vals[i] = rng.Uint32() & mask
+				}
+			}
+			runs = append(runs, vals)
+			rle = append(rle, isRLE)
+			want = append(want, vals...)
+		}
+		// A bit-packed last run has padding values past len(want).
+		data := encodeHybrid(width, runs, rle)
+		var h hybrid
+		h.init(data, width, len(want), 0)
+		var maxv uint32
+		for i := 0; i < len(want); {
+			got, err := h.take(1 + rng.IntN(3000))
+			if err != nil {
+				t.Fatalf("width %d: value %d: %v", width, i, err)
+			}
+			for _, v := range got {
+				if uint32(v) != want[i] {
+					t.Fatalf("width %d: value %d = %d, want %d", width, i, v, want[i])
+				}
+				maxv = max(maxv, want[i])
+				i++
+			}
+		}
+		if _, err := h.take(1); err == nil {
+			t.Fatalf("width %d: a value past the end decoded", width)
+		}
+		out := make([]int32, len(want))
+		if err := decodeHybrid(data, width, out); err != nil {
+			t.Fatalf("width %d: %v", width, err)
+		}
+		for i := range out {
+			if uint32(out[i]) != want[i] {
+				t.Fatalf("width %d: decodeHybrid value %d = %d, want %d", width, i, out[i], want[i])
+			}
+		}
+		if maxv == 0 {
+			continue
+		}
+		h.init(data, width, len(want), maxv)
+		var err error
+		for i := 0; i < len(want) && err == nil; {
+			var got []int32
+			got, err = h.take(len(want) - i)
+			i += len(got)
+		}
+		if err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Fatalf("width %d: index %d with limit %d: %v", width, maxv, maxv, err)
+		}
+	}
+}
