@@ -15,6 +15,10 @@
 // Arrow buffers and delivered in file order, so the batches never depend
 // on the number of CPUs. Types are inferred from a sample spread over the
 // whole file; a later value that does not parse is an error naming the
-// file, line, column and value. Parquet is read through pqarrow with the
-// columns of each batch decoded in parallel.
+// file, line, column and value.
+//
+// Parquet columns are decoded in parallel, one goroutine per column. Flat
+// columns of the common types are decoded page by page by readChunk
+// (stringChunk for strings, fixedChunk for numbers, dates and timestamps,
+// hybrid for the dictionary indices); anything else goes through pqarrow.
 package fileformat
