@@ -104,9 +104,6 @@ func readFastColumn(ctx context.Context, rdr *file.Reader, fl fastLeaf, batch in
 	var scratchF []float32
 	var scratchB []bool
 	var scratchS []parquet.ByteArray
-	if fl.maxDef > 0 {
-		defs = make([]int16, batch)
-	}
 	perRow := 16 // string bytes per row, learnt from the previous array
 
 	for rg := range rdr.NumRowGroups() {
@@ -137,7 +134,10 @@ func readFastColumn(ctx context.Context, rdr *file.Reader, fl fastLeaf, batch in
 			}
 			m := min(batch, rows-off)
 			var d []int16
-			if defs != nil {
+			if fl.maxDef > 0 {
+				if defs == nil {
+					defs = make([]int16, batch) // only off the page decoder's path
+				}
 				d = defs[:m]
 			}
 			var b colBuilder
