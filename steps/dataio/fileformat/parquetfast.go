@@ -104,7 +104,7 @@ func readFastColumn(ctx context.Context, rdr *file.Reader, fl fastLeaf, batch in
 	var scratchF []float32
 	var scratchB []bool
 	var scratchS []parquet.ByteArray
-	perRow := 16 // string bytes per row, learnt from the previous array
+	perRow := 0 // string bytes per row, learnt from the previous array (0: not yet known)
 
 	for rg := range rdr.NumRowGroups() {
 		rgr := rdr.RowGroup(rg)
@@ -141,7 +141,7 @@ func readFastColumn(ctx context.Context, rdr *file.Reader, fl fastLeaf, batch in
 				d = defs[:m]
 			}
 			var b colBuilder
-			b.init(mem, fl.kind, int(m), int(m)*perRow*9/8)
+			b.init(mem, fl.kind, int(m), int(m)*guessPerRow(perRow)*9/8)
 			var got int64
 			var read int
 			switch r := ccr.(type) {

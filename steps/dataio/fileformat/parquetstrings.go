@@ -105,6 +105,11 @@ func readChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, dec p
 		switch pg.Type() {
 		case file.PageTypeDictionaryPage:
 			perr = dec.readDictionary(pg)
+			if sc, ok := dec.(*stringChunk); ok && perr == nil && *perRow == 0 && len(sc.doff) > 1 {
+				// No array read yet: the dictionary's mean value length is
+				// the best first guess.
+				*perRow = max(int(sc.doff[len(sc.doff)-1])/(len(sc.doff)-1), 1)
+			}
 		case file.PageTypeDataPage, file.PageTypeDataPageV2:
 			n, perr = dec.readDataPage(pg)
 		default: // index pages and the like carry no values
@@ -122,7 +127,7 @@ func readChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, dec p
 				}
 				hint := 0
 				if fl.kind == kString {
-					hint = m**perRow*9/8 + dictPad
+					hint = m*guessPerRow(*perRow)*9/8 + dictPad
 				}
 				b.init(mem, fl.kind, m, hint)
 				open = true
@@ -161,6 +166,15 @@ func readChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, dec p
 }
 
 var errCorruptPage = errors.New("corrupt Parquet page")
+
+// guessPerRow is the string bytes per row to size a data buffer for:
+// perRow once learnt, 16 before.
+func guessPerRow(perRow int) int {
+	if perRow <= 0 {
+		return 16
+	}
+	return perRow
+}
 
 // pageLevels splits a data page into its definition levels, decoded into
 // defs (grown as needed; empty for a required column), and its values'
