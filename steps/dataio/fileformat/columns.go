@@ -203,7 +203,7 @@ func (c *colBuilder) appendString(b []byte) error {
 	}
 	end := c.dlen + len(b)
 	if len(b) <= 32 && cap(b) >= 32 && c.dlen+32 <= len(c.db) {
-		// Short values are moved as four 8-byte words, cheaper than a
+		// Short values are moved as one 32-byte block, cheaper than a
 		// copy call; the bytes past the value are overwritten later.
 		d, s := c.db[c.dlen:c.dlen+32], b[:32] // both checked to hold 32 bytes
 		move32(unsafe.Pointer(unsafe.SliceData(d)), unsafe.Pointer(unsafe.SliceData(s)))

@@ -9,7 +9,11 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // splitAll cuts data into records the way Scan does (chunker, then field
@@ -123,4 +127,71 @@ func rows(bs []arrow.RecordBatch) [][]string {
 		}
 	}
 	return out
+}
+
+// pageLayout is a way arrow-go's Parquet writer can lay out pages.
+type pageLayout struct {
+	name  string
+	props []parquet.WriterProperty
+	rg    int64 // rows per row group
+}
+
+// pageLayouts are the layouts the page decoders must read: dictionary or
+// plain, dictionary falling back to plain mid-chunk, data page v1 and v2,
+// small pages, several row groups, compressed or not (n: the rows).
+func pageLayouts(n int64) []pageLayout {
+	return []pageLayout{
+		{"dict v1", []parquet.WriterProperty{parquet.WithDataPageVersion(parquet.DataPageV1)}, n},
+		{"dict v2 snappy", []parquet.WriterProperty{parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithCompression(compress.Codecs.Snappy)}, 1700},
+		{"plain v1 zstd small pages", []parquet.WriterProperty{parquet.WithDictionaryDefault(false), parquet.WithDataPageSize(512), parquet.WithCompression(compress.Codecs.Zstd)}, 2100},
+		{"plain v2 small pages", []parquet.WriterProperty{parquet.WithDictionaryDefault(false), parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithDataPageSize(700)}, n},
+		{"dict fallback small pages", []parquet.WriterProperty{parquet.WithDictionaryPageSizeLimit(2048), parquet.WithDataPageSize(1024), parquet.WithBatchSize(100)}, 3000},
+	}
+}
+
+// writePageLayout writes rec as a Parquet file laid out as l and returns
+// its path and canonical schema. It fails the test unless the read takes
+// the fast path and every column chunk goes through a page decoder, or
+// the test would check nothing.
+func writePageLayout(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, l pageLayout) (string, *arrow.Schema) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "f.parquet")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := array.NewTableFromRecords(rec.Schema(), []arrow.RecordBatch{rec})
+	err = pqarrow.WriteTable(tbl, f, l.rg, parquet.NewWriterProperties(append(l.props, parquet.WithAllocator(mem))...), pqarrow.DefaultWriterProps())
+	tbl.Release()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsc, err := ReadSchema(p, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr, fr, err := openParquet(p, 1024, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	fs, _ := fr.Schema()
+	cols, err := projection(p, fs, rsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, fast := fastPlan(rdr, fr, cols); !fast {
+		t.Fatalf("%s: not read by the fast path", l.name)
+	}
+	for rg := range rdr.NumRowGroups() {
+		for c := range rdr.MetaData().Schema.NumColumns() {
+			phys := rdr.MetaData().Schema.Column(c).PhysicalType()
+			_, fixed := newFixedChunk(fastLeaf{}, phys)
+			if !chunkDecodable(rdr.RowGroup(rg), c) || !fixed && phys != parquet.Types.ByteArray {
+				t.Fatalf("%s: row group %d column %d not decodable by readChunk", l.name, rg, c)
+			}
+		}
+	}
+	return p, rsc
 }

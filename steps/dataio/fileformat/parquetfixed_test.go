@@ -3,17 +3,11 @@ package fileformat
 import (
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // TestParquetFixedPages writes fixed-width columns of every physical and
@@ -104,62 +98,8 @@ func TestParquetFixedPages(t *testing.T) {
 	b.Release()
 	defer rec.Release()
 
-	layouts := []struct {
-		name  string
-		props []parquet.WriterProperty
-		rg    int64
-	}{
-		{"dict v1", []parquet.WriterProperty{parquet.WithDataPageVersion(parquet.DataPageV1)}, n},
-		{"dict v2 snappy", []parquet.WriterProperty{parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithCompression(compress.Codecs.Snappy)}, 1700},
-		{"plain v1 zstd small pages", []parquet.WriterProperty{parquet.WithDictionaryDefault(false), parquet.WithDataPageSize(512), parquet.WithCompression(compress.Codecs.Zstd)}, 2100},
-		{"plain v2 small pages", []parquet.WriterProperty{parquet.WithDictionaryDefault(false), parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithDataPageSize(700)}, n},
-		{"dict fallback small pages", []parquet.WriterProperty{parquet.WithDictionaryPageSizeLimit(2048), parquet.WithDataPageSize(1024), parquet.WithBatchSize(100)}, 3000},
-	}
-	for _, l := range layouts {
-		p := filepath.Join(t.TempDir(), "f.parquet")
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tbl := array.NewTableFromRecords(sc, []arrow.RecordBatch{rec})
-		err = pqarrow.WriteTable(tbl, f, l.rg, parquet.NewWriterProperties(append(l.props, parquet.WithAllocator(mem))...), pqarrow.DefaultWriterProps())
-		tbl.Release()
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Every chunk must take the page decoder, or this tests nothing.
-		rdr, err := file.OpenParquetFile(p, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rg := range rdr.NumRowGroups() {
-			for c := range sc.NumFields() {
-				_, fixed := newFixedChunk(fastLeaf{}, rdr.MetaData().Schema.Column(c).PhysicalType())
-				if !chunkDecodable(rdr.RowGroup(rg), c) || !fixed {
-					t.Fatalf("%s: row group %d column %d not decodable by fixedChunk", l.name, rg, c)
-				}
-			}
-		}
-		rdr.Close()
-		rsc, err := ReadSchema(p, ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rdr2, fr, err := openParquet(p, 1024, mem)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs, _ := fr.Schema()
-		cols, err := projection(p, fs, rsc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, fast := fastPlan(rdr2, fr, cols)
-		rdr2.Close()
-		if !fast {
-			t.Fatalf("%s: not read by the fast path", l.name)
-		}
+	for _, l := range pageLayouts(n) {
+		p, rsc := writePageLayout(t, mem, rec, l)
 		for _, batch := range []int{1, 333, 4096, 65536} {
 			got := readAll(t, p, rsc, ReadOptions{BatchRows: batch}, mem)
 			i := 0
