@@ -114,3 +114,48 @@ func TestHybridChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestCountLevels counts the defined values of random level streams (RLE
+// and bit-packed runs, for a page's first n levels, n cutting anywhere,
+// inside a group too) and checks the count against the levels themselves.
+func TestCountLevels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 500 {
+		var runs [][]uint32
+		var rle []bool
+		var want []uint32
+		for range 1 + rng.IntN(6) {
+			isRLE := rng.IntN(2) == 0
+			cnt := 1 + rng.IntN(40)
+			if !isRLE {
+				cnt = 8 * (1 + rng.IntN(5))
+			}
+			vals := make([]uint32, cnt)
+			c := rng.Uint32() & 1
+			for i := range vals {
+				if isRLE {
+					vals[i] = c
+				} else {
+					vals[i] = rng.Uint32() & 1
+				}
+			}
+			runs, rle, want = append(runs, vals), append(rle, isRLE), append(want, vals...)
+		}
+		data := encodeHybrid(1, runs, rle)
+		n := 1 + rng.IntN(len(want))
+		ones := 0
+		for _, v := range want[:n] {
+			ones += int(v)
+		}
+		got, err := countLevels(data, n)
+		if err != nil || got != ones {
+			t.Fatalf("trial %d: countLevels(n=%d) = %d, %v; want %d", trial, n, got, err, ones)
+		}
+		if _, err := countLevels(data, len(want)+1); err == nil {
+			t.Fatalf("trial %d: counting past the end is not an error", trial)
+		}
+		if _, err := countLevels([]byte{2 << 1, 2}, 2); err == nil {
+			t.Fatal("an RLE level of 2 is not an error")
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"unsafe"
 
@@ -177,8 +178,9 @@ func guessPerRow(perRow int) int {
 }
 
 // pageLevels splits a data page into its definition levels, decoded into
-// defs (grown as needed; empty for a required column), and its values'
-// bytes, and counts the non-null values.
+// defs (grown as needed; empty for a required column and for a page
+// without nulls, the common case, which is never decoded), and its
+// values' bytes, and counts the non-null values.
 func pageLevels(pg file.Page, maxDef int16, defs []uint8) (data []byte, _ []uint8, nonNull int, err error) {
 	data = pg.Data()
 	n := int(pg.NumValues())
@@ -215,14 +217,63 @@ func pageLevels(pg file.Page, maxDef int16, defs []uint8) (data []byte, _ []uint
 	default:
 		return nil, nil, 0, fmt.Errorf("unexpected page %T", pg)
 	}
+	nonNull, err = countLevels(lv, n)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if nonNull == n { // no nulls: no levels needed
+		return data, defs, n, nil
+	}
 	defs = slices.Grow(defs, n)[:n]
 	if err := decodeLevels(lv, defs); err != nil {
 		return nil, nil, 0, err
 	}
-	for _, d := range defs {
-		nonNull += int(d)
-	}
 	return data, defs, nonNull, nil
+}
+
+// countLevels counts the defined values (level 1) among the n definition
+// levels in data (as decodeLevels reads them) from the runs' headers and
+// bytes, without decoding the levels.
+func countLevels(data []byte, n int) (int, error) {
+	ones := 0
+	for i := 0; i < n; {
+		h, k := binary.Uvarint(data)
+		if k <= 0 {
+			return 0, errCorruptPage
+		}
+		data = data[k:]
+		if h&1 == 0 { // RLE run
+			cnt := int(min(h>>1, uint64(n-i)))
+			if len(data) < 1 || data[0] > 1 {
+				return 0, errCorruptPage
+			}
+			ones += cnt * int(data[0])
+			data = data[1:]
+			i += cnt
+			continue
+		}
+		groups := h >> 1
+		if groups > uint64(len(data)) {
+			return 0, errCorruptPage
+		}
+		g := data[:groups]
+		// Only the levels before n count: mask the group that holds
+		// the n-th, and ignore any after it.
+		if rest := n - i; uint64(rest) < 8*groups {
+			g = g[:(rest+7)/8]
+			last := g[len(g)-1] & byte(1<<(rest-8*(len(g)-1))-1)
+			ones += bits.OnesCount8(last)
+			g = g[:len(g)-1]
+			i = n
+		} else {
+			i += int(8 * groups)
+		}
+		for _, by := range g {
+			ones += bits.OnesCount8(by)
+		}
+		data = data[groups:]
+	}
+	return ones, nil
 }
 
 // readDictionary keeps a PLAIN-encoded dictionary page's values.

@@ -145,12 +145,20 @@ func FuzzDecodeHybrid(f *testing.F) {
 		out := make([]int32, int(n)%4096)
 		_ = decodeHybrid(data, int(width%33), out)
 		lv := make([]uint8, int(n)%4096)
-		if decodeLevels(data, lv) == nil {
+		ones, cerr := countLevels(data, len(lv))
+		if err := decodeLevels(data, lv); err == nil {
+			sum := 0
 			for _, v := range lv {
 				if v > 1 {
 					t.Fatalf("level %d from a width-1 stream", v)
 				}
+				sum += int(v)
 			}
+			if cerr != nil || ones != sum {
+				t.Fatalf("countLevels = %d, %v; decodeLevels has %d ones", ones, cerr, sum)
+			}
+		} else if cerr == nil {
+			t.Fatalf("countLevels accepted what decodeLevels refused: %v", err)
 		}
 	})
 }
