@@ -83,6 +83,7 @@ type colBuilder struct {
 }
 
 func (c *colBuilder) init(mem memory.Allocator, k kind, rows, dataHint int) {
+	mem = builderMem(mem)
 	*c = colBuilder{mem: mem, kind: k}
 	c.vals = memory.NewResizableBuffer(mem)
 	if k == kString {

@@ -149,11 +149,9 @@ func pageLayouts(n int64) []pageLayout {
 	}
 }
 
-// writePageLayout writes rec as a Parquet file laid out as l and returns
-// its path and canonical schema. It fails the test unless the read takes
-// the fast path and every column chunk goes through a page decoder, or
-// the test would check nothing.
-func writePageLayout(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, l pageLayout) (string, *arrow.Schema) {
+// writeLayout writes rec as a Parquet file laid out as l and returns its
+// path.
+func writeLayout(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, l pageLayout) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "f.parquet")
 	f, err := os.Create(p)
@@ -167,6 +165,16 @@ func writePageLayout(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// writePageLayout writes rec as a Parquet file laid out as l and returns
+// its path and canonical schema. It fails the test unless the read takes
+// the fast path and every column chunk goes through a page decoder, or
+// the test would check nothing.
+func writePageLayout(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, l pageLayout) (string, *arrow.Schema) {
+	t.Helper()
+	p := writeLayout(t, mem, rec, l)
 	rsc, err := ReadSchema(p, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ import (
 
 // openParquet opens a Parquet file (memory-mapped) and its Arrow reader.
 func openParquet(path string, batchRows int, mem memory.Allocator) (*file.Reader, *pqarrow.FileReader, error) {
-	rdr, err := file.OpenParquetFile(path, true)
+	rdr, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		if strings.Contains(err.Error(), path) {
 			return nil, nil, err
