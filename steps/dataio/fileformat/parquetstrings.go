@@ -52,8 +52,7 @@ const dictPad = 32
 // stringChunk is the decoding state of one string column chunk.
 type stringChunk struct {
 	fl    fastLeaf
-	dict  []byte  // the dictionary's values, back to back, then dictPad bytes
-	doff  []int32 // value i of the dictionary is dict[doff[i]:doff[i+1]]
+	dict  dictStrings // the chunk's dictionary; dict.ent nil before its page
 	defs  []uint8 // definition levels of the current page
 	dictp bool    // the current page is dictionary-encoded
 	hy    hybrid  // its indices
@@ -106,10 +105,10 @@ func readChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, dec p
 		switch pg.Type() {
 		case file.PageTypeDictionaryPage:
 			perr = dec.readDictionary(pg)
-			if sc, ok := dec.(*stringChunk); ok && perr == nil && *perRow == 0 && len(sc.doff) > 1 {
+			if sc, ok := dec.(*stringChunk); ok && perr == nil && *perRow == 0 && len(sc.dict.ent) > 0 {
 				// No array read yet: the dictionary's mean value length is
 				// the best first guess.
-				*perRow = max(int(sc.doff[len(sc.doff)-1])/(len(sc.doff)-1), 1)
+				*perRow = max((len(sc.dict.data)-dictPad)/len(sc.dict.ent), 1)
 			}
 		case file.PageTypeDataPage, file.PageTypeDataPageV2:
 			n, perr = dec.readDataPage(pg)
@@ -276,22 +275,36 @@ func countLevels(data []byte, n int) (int, error) {
 	return ones, nil
 }
 
+// dictStrings is a string column chunk's dictionary, laid out for
+// appendDict.
+type dictStrings struct {
+	data   []byte   // the values back to back, then dictPad bytes
+	ent    []uint64 // value i is data[ent[i]&0xffffffff:][:ent[i]>>32]
+	maxLen int      // the longest value's length
+}
+
 // readDictionary keeps a PLAIN-encoded dictionary page's values.
 func (sc *stringChunk) readDictionary(pg file.Page) error {
-	data := pg.Data()
-	n := int(pg.NumValues())
 	enc := parquet.Encoding(pg.Encoding())
 	if enc != parquet.Encodings.Plain && enc != parquet.Encodings.PlainDict {
 		return fmt.Errorf("dictionary page encoded as %s", enc)
 	}
+	return sc.dict.read(pg.Data(), int(pg.NumValues()))
+}
+
+// read keeps the n PLAIN-encoded values in data (each a 4-byte length and
+// its bytes). Every entry it makes lies within data before the padding,
+// which appendDict relies on.
+func (d *dictStrings) read(data []byte, n int) error {
 	if n < 0 || n > len(data)/4 {
 		return errCorruptPage
 	}
-	sc.doff = slices.Grow(sc.doff[:0], n+1)[:n+1]
+	d.ent = slices.Grow(d.ent[:0], n)[:n]
 	// The values are copied without their length prefixes: at most
-	// len(data) bytes.
-	sc.dict = slices.Grow(sc.dict[:0], len(data)+dictPad)[:0]
-	sc.doff[0] = 0
+	// len(data) bytes, which fits the entries' 32-bit offsets (a page is
+	// under 2 GiB).
+	d.data = slices.Grow(d.data[:0], len(data)+dictPad)[:0]
+	d.maxLen = 0
 	p := 0
 	for i := range n {
 		if p+4 > len(data) {
@@ -302,11 +315,12 @@ func (sc *stringChunk) readDictionary(pg file.Page) error {
 		if l > len(data)-p {
 			return errCorruptPage
 		}
-		sc.dict = append(sc.dict, data[p:p+l]...)
+		d.ent[i] = uint64(len(d.data)) | uint64(l)<<32
+		d.maxLen = max(d.maxLen, l)
+		d.data = append(d.data, data[p:p+l]...)
 		p += l
-		sc.doff[i+1] = int32(len(sc.dict))
 	}
-	sc.dict = append(sc.dict, make([]byte, dictPad)...)
+	d.data = append(d.data, make([]byte, dictPad)...)
 	return nil
 }
 
@@ -323,10 +337,10 @@ func (sc *stringChunk) readDataPage(pg file.Page) (int, error) {
 	sc.dictp = false
 	switch enc := parquet.Encoding(pg.Encoding()); enc {
 	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
-		if sc.doff == nil {
+		if sc.dict.ent == nil {
 			return 0, fmt.Errorf("dictionary-encoded page without a dictionary")
 		}
-		if err := startIndices(&sc.hy, data, nonNull, len(sc.doff)-1); err != nil {
+		if err := startIndices(&sc.hy, data, nonNull, len(sc.dict.ent)); err != nil {
 			return 0, err
 		}
 		sc.dictp = true
@@ -392,7 +406,7 @@ func (sc *stringChunk) put(b *colBuilder, v, cnt int) error {
 		if err != nil {
 			return err
 		}
-		if err := b.appendDict(sc.dict, sc.doff, idx); err != nil {
+		if err := b.appendDict(&sc.dict, idx); err != nil {
 			return err
 		}
 		cnt -= len(idx)
@@ -453,44 +467,57 @@ func (c *colBuilder) reserveData(n int) error {
 	return nil
 }
 
-// appendDict appends the dictionary values at idx (dict: the values back to
-// back, then dictPad bytes, as readDictionary makes it); b must have room
-// for len(idx) more rows. The data buffer is grown once up front, keeping
-// dictPad bytes of slack, so that every value moves as whole 32-byte
-// blocks and the loop makes no calls.
-func (c *colBuilder) appendDict(dict []byte, doff []int32, idx []int32) error {
-	total := 0
-	for _, j := range idx {
-		total += int(doff[j+1] - doff[j])
-	}
-	if err := c.reserveData(total + dictPad); err != nil {
-		return err
-	}
-	limit := len(dict) - dictPad // every value ends by limit
-	if limit < 0 {
-		return errCorruptPage
+// appendDict appends the dictionary values at idx, which must all be
+// below len(d.ent); b must have room for len(idx) more rows. The data
+// buffer is grown once up front, keeping dictPad bytes of slack, so that
+// every value moves as whole 16- or 32-byte blocks and the loop makes no
+// calls and no checks beyond the index's.
+func (c *colBuilder) appendDict(d *dictStrings, idx []int32) error {
+	if need := len(idx)*d.maxLen + dictPad; c.dlen+need > len(c.db) {
+		// The bound does not fit: reserve what the values take.
+		total := 0
+		for _, j := range idx {
+			total += int(d.ent[j] >> 32)
+		}
+		if err := c.reserveData(total + dictPad); err != nil {
+			return err
+		}
 	}
 	pos := c.dlen
-	db := c.db[:pos+total+dictPad]
-	dp, op := unsafe.Pointer(unsafe.SliceData(dict)), unsafe.Pointer(unsafe.SliceData(db))
+	// In bounds: every entry lies within d.data before its dictPad bytes
+	// of padding (dictStrings.read), so blocks of up to dictPad bytes from
+	// a value's start stay within d.data; the output's blocks stay within
+	// the dictPad bytes of slack reserved past the values.
+	dp, op := unsafe.Pointer(unsafe.SliceData(d.data)), unsafe.Pointer(unsafe.SliceData(c.db))
 	off := c.off[c.n+1 : c.n+1+len(idx)]
-	for k, j := range idx {
-		s, e := int(doff[j]), int(doff[j+1])
-		if s > e || e > limit {
-			return errCorruptPage
+	if d.maxLen <= 16 {
+		for k, j := range idx {
+			e := d.ent[j]
+			move16(unsafe.Add(op, pos), unsafe.Add(dp, uint32(e)))
+			pos += int(e >> 32)
+			off[k] = int32(pos)
 		}
-		// In bounds: the blocks cover [s, s+l+31] within dict's padding
-		// and [pos, pos+l+31] within db's reserved slack.
-		move32(unsafe.Add(op, pos), unsafe.Add(dp, s))
-		for t := 32; t < e-s; t += 32 {
-			move32(unsafe.Add(op, pos+t), unsafe.Add(dp, s+t))
+	} else {
+		for k, j := range idx {
+			e := d.ent[j]
+			s, l := int(uint32(e)), int(e>>32)
+			move32(unsafe.Add(op, pos), unsafe.Add(dp, s))
+			for t := 32; t < l; t += 32 {
+				move32(unsafe.Add(op, pos+t), unsafe.Add(dp, s+t))
+			}
+			pos += l
+			off[k] = int32(pos)
 		}
-		pos += e - s
-		off[k] = int32(pos)
 	}
 	c.dlen = pos
 	c.n += len(idx)
 	return nil
+}
+
+// move16 copies 16 bytes from src to dst; both must have 16 bytes in
+// bounds.
+func move16(dst, src unsafe.Pointer) {
+	*(*[16]byte)(dst) = *(*[16]byte)(src)
 }
 
 // move32 copies 32 bytes from src to dst, as two 16-byte moves (a
