@@ -53,9 +53,9 @@ const dictPad = 32
 type stringChunk struct {
 	fl    fastLeaf
 	dict  dictStrings // the chunk's dictionary; dict.ent nil before its page
-	defs  []uint8 // definition levels of the current page
-	dictp bool    // the current page is dictionary-encoded
-	hy    hybrid  // its indices
+	defs  []uint8     // definition levels of the current page
+	dictp bool        // the current page is dictionary-encoded
+	hy    hybrid      // its indices
 	plain [][]byte
 }
 
