@@ -51,6 +51,31 @@ func (h *hybrid) take(n int) ([]int32, error) {
 	return out, nil
 }
 
+// next is take for callers that can use a run whole: at the start of an
+// RLE run (with no values pending) it returns run true and the run's value
+// once with its count (at most n) instead of writing the value out count
+// times; otherwise it returns values as take does, with count len(idx).
+func (h *hybrid) next(n int) (idx []int32, run bool, val int32, count int, err error) {
+	if len(h.pend) == 0 {
+		if h.left <= 0 {
+			return nil, false, 0, 0, errCorruptPage
+		}
+		for h.rle == 0 && h.groups == 0 {
+			if err := h.header(); err != nil {
+				return nil, false, 0, 0, err
+			}
+		}
+		if h.rle > 0 {
+			c := min(n, h.rle)
+			h.rle -= c
+			h.left -= c
+			return nil, true, h.rleVal, c, nil
+		}
+	}
+	idx, err = h.take(n)
+	return idx, false, 0, len(idx), err
+}
+
 // fill decodes the next chunk of values into buf.
 func (h *hybrid) fill() error {
 	if h.left <= 0 {

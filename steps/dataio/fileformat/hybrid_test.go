@@ -90,6 +90,36 @@ func TestHybridChunks(t *testing.T) {
 		if _, err := h.take(1); err == nil {
 			t.Fatalf("width %d: a value past the end decoded", width)
 		}
+		// next: runs come whole (never longer than asked, never from a
+		// bit-packed run), the rest as take gives them.
+		h.init(data, width, len(want), 0)
+		whole := 0
+		for i := 0; i < len(want); {
+			n := 1 + rng.IntN(3000)
+			idx, run, val, cnt, err := h.next(n)
+			if err != nil || cnt < 1 || cnt > n || !run && cnt != len(idx) {
+				t.Fatalf("width %d: value %d: next(%d) = %d values, run %v, %v", width, i, n, cnt, run, err)
+			}
+			for k := range cnt {
+				v := val
+				if !run {
+					v = idx[k]
+				}
+				if uint32(v) != want[i] {
+					t.Fatalf("width %d: next value %d = %d, want %d (run %v)", width, i, v, want[i], run)
+				}
+				i++
+			}
+			if run {
+				whole++
+			}
+		}
+		if _, _, _, _, err := h.next(1); err == nil {
+			t.Fatalf("width %d: next past the end decoded", width)
+		}
+		if whole == 0 {
+			t.Fatalf("width %d: no run came whole", width)
+		}
 		out := make([]int32, len(want))
 		if err := decodeHybrid(data, width, out); err != nil {
 			t.Fatalf("width %d: %v", width, err)

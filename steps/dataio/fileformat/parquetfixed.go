@@ -174,23 +174,34 @@ func (fc *fixedChunk) put(b *colBuilder, v, cnt int) error {
 	b.n += cnt
 	if fc.dictp {
 		for cnt > 0 {
-			idx, err := fc.hy.take(cnt)
+			idx, run, j, m, err := fc.hy.next(cnt)
 			if err != nil {
 				return err
 			}
-			if fc.wide() {
+			switch {
+			case run && fc.wide():
+				x, out := fc.dict[j], b.u64[start:start+m]
+				for k := range out {
+					out[k] = x
+				}
+			case run:
+				x, out := fc.dict4[j], b.u32[start:start+m]
+				for k := range out {
+					out[k] = x
+				}
+			case fc.wide():
 				out, dict := b.u64[start:start+len(idx)], fc.dict
 				for k, j := range idx {
 					out[k] = dict[j]
 				}
-			} else {
+			default:
 				out, dict := b.u32[start:start+len(idx)], fc.dict4
 				for k, j := range idx {
 					out[k] = dict[j]
 				}
 			}
-			start += len(idx)
-			cnt -= len(idx)
+			start += m
+			cnt -= m
 		}
 		return nil
 	}

@@ -32,12 +32,16 @@ func TestParquetFixedPages(t *testing.T) {
 		{Name: "us", Type: utc(arrow.Microsecond), Nullable: true},
 		{Name: "ns", Type: utc(arrow.Nanosecond), Nullable: true},
 		{Name: "req", Type: arrow.PrimitiveTypes.Int64},
+		// Values repeated in stretches: RLE runs of dictionary indices.
+		{Name: "runs64", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "runsdate", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
 	}, nil)
 	type cell struct {
 		null bool
 		bits uint64 // the expected canonical value's bits
 	}
 	want := make([][]cell, n)
+	run64, runDate := int64(7), arrow.Date32(-3)
 	b := array.NewRecordBuilder(mem, sc)
 	for i := range n {
 		row := make([]cell, len(sc.Fields()))
@@ -92,6 +96,20 @@ func TestParquetFixedPages(t *testing.T) {
 		v := int64(i % 13)
 		b.Field(8).(*array.Int64Builder).Append(v)
 		row[8].bits = uint64(v)
+		if rng.IntN(20) == 0 {
+			run64 = rng.Int64()
+		}
+		if rng.IntN(30) == 0 {
+			runDate = arrow.Date32(rng.Int32N(40000) - 20000)
+		}
+		if !null(9) {
+			b.Field(9).(*array.Int64Builder).Append(run64)
+			row[9].bits = uint64(run64)
+		}
+		if !null(10) {
+			b.Field(10).(*array.Date32Builder).Append(runDate)
+			row[10].bits = uint64(uint32(runDate))
+		}
 		want[i] = row
 	}
 	rec := b.NewRecordBatch()

@@ -402,14 +402,19 @@ func (sc *stringChunk) put(b *colBuilder, v, cnt int) error {
 		return nil
 	}
 	for cnt > 0 {
-		idx, err := sc.hy.take(cnt)
+		idx, run, j, m, err := sc.hy.next(cnt)
 		if err != nil {
 			return err
 		}
-		if err := b.appendDict(&sc.dict, idx); err != nil {
+		if run {
+			err = b.appendDictRun(&sc.dict, j, m)
+		} else {
+			err = b.appendDict(&sc.dict, idx)
+		}
+		if err != nil {
 			return err
 		}
-		cnt -= len(idx)
+		cnt -= m
 	}
 	return nil
 }
@@ -511,6 +516,38 @@ func (c *colBuilder) appendDict(d *dictStrings, idx []int32) error {
 	}
 	c.dlen = pos
 	c.n += len(idx)
+	return nil
+}
+
+// appendDictRun appends dictionary value j (below len(d.ent)) n times,
+// as appendDict would for n copies of j.
+func (c *colBuilder) appendDictRun(d *dictStrings, j int32, n int) error {
+	e := d.ent[j]
+	s, l := int(uint32(e)), int(e>>32)
+	if err := c.reserveData(n*l + dictPad); err != nil {
+		return err
+	}
+	pos := c.dlen
+	// In bounds as in appendDict.
+	src, op := unsafe.Add(unsafe.Pointer(unsafe.SliceData(d.data)), s), unsafe.Pointer(unsafe.SliceData(c.db))
+	off := c.off[c.n+1 : c.n+1+n]
+	if l <= 16 {
+		for k := range off {
+			move16(unsafe.Add(op, pos), src)
+			pos += l
+			off[k] = int32(pos)
+		}
+	} else {
+		for k := range off {
+			for t := 0; t < l; t += 32 {
+				move32(unsafe.Add(op, pos+t), unsafe.Add(src, t))
+			}
+			pos += l
+			off[k] = int32(pos)
+		}
+	}
+	c.dlen = pos
+	c.n += n
 	return nil
 }
 

@@ -26,11 +26,15 @@ func TestParquetStringPages(t *testing.T) {
 		{Name: "few", Type: arrow.BinaryTypes.String, Nullable: true},  // low cardinality
 		{Name: "many", Type: arrow.BinaryTypes.String, Nullable: true}, // mostly distinct: dictionary falls back
 		{Name: "req", Type: arrow.BinaryTypes.String},                  // required (no levels)
+		{Name: "runs", Type: arrow.BinaryTypes.String, Nullable: true}, // repeated in stretches: RLE runs
 	}, nil)
-	want := make([][3]*string, n)
+	want := make([][4]*string, n)
+	runVals := []string{"", "UK", "sixteen bytes!!!", "a much longer value that is well past thirty-two bytes and then some more, past sixty-four"}
+	run := "UK"
+
 	b := array.NewRecordBuilder(mem, sc)
 	for i := range n {
-		var row [3]*string
+		var row [4]*string
 		if rng.IntN(5) > 0 {
 			s := []string{"", "UK", "France", "a much longer value that is well past thirty-two bytes", "ü€"}[rng.IntN(5)]
 			row[0] = &s
@@ -41,6 +45,13 @@ func TestParquetStringPages(t *testing.T) {
 		}
 		s := fmt.Sprint(i % 97)
 		row[2] = &s
+		if rng.IntN(25) == 0 {
+			run = runVals[rng.IntN(len(runVals))]
+		}
+		if rng.IntN(6) > 0 {
+			r := run
+			row[3] = &r
+		}
 		for c, v := range row {
 			if v == nil {
 				b.Field(c).AppendNull()
@@ -64,7 +75,7 @@ func TestParquetStringPages(t *testing.T) {
 					t.Fatalf("%s: batch of %d rows, limit %d", l.name, g.NumRows(), batch)
 				}
 				for r := range int(g.NumRows()) {
-					for c := range 3 {
+					for c := range 4 {
 						col := g.Column(c).(*array.String)
 						w := want[i][c]
 						if (w == nil) != col.IsNull(r) || (w != nil && *w != col.Value(r)) {
