@@ -21,4 +21,8 @@
 // columns of the common types are decoded page by page by readChunk
 // (stringChunk for strings, fixedChunk for numbers, dates and timestamps,
 // hybrid for the dictionary indices); anything else goes through pqarrow.
+//
+// The column builders write every byte of the buffers they hand out, so
+// in place of plain Go memory they take memory that is not zeroed first
+// (builderMem); TestReadWritesEveryByte holds them to it.
 package fileformat
