@@ -1,7 +1,6 @@
 package fileformat
 
 import (
-	"fmt"
 	"math"
 	"unsafe"
 
@@ -215,7 +214,7 @@ func (c *colBuilder) appendString(b []byte) error {
 	}
 	if end > len(c.db) {
 		if end > math.MaxInt32 {
-			return fmt.Errorf("more than 2 GiB of text in one batch (lower batch_rows)")
+			return errTooMuchText
 		}
 		c.data.ResizeNoShrink(c.dlen)
 		c.data.Reserve(max(2*len(c.db), end))

@@ -167,6 +167,10 @@ func readChunk(ctx context.Context, rgr *file.RowGroupReader, fl fastLeaf, dec p
 
 var errCorruptPage = errors.New("corrupt Parquet page")
 
+// errTooMuchText is the error for a batch whose strings pass Arrow's 32-bit
+// offsets.
+var errTooMuchText = errors.New("more than 2 GiB of text in one batch (lower batch_rows)")
+
 // guessPerRow is the string bytes per row to size a data buffer for:
 // perRow once learnt, 16 before.
 func guessPerRow(perRow int) int {
@@ -464,12 +468,21 @@ func (c *colBuilder) reserveData(n int) error {
 		return nil
 	}
 	if end > math.MaxInt32 {
-		return fmt.Errorf("more than 2 GiB of text in one batch (lower batch_rows)")
+		return errTooMuchText
 	}
 	c.data.ResizeNoShrink(c.dlen)
 	c.data.Reserve(max(2*len(c.db), end))
 	c.db = c.data.Buf()
 	return nil
+}
+
+// reserveData64 is reserveData for a count that may not fit an int (on
+// 32-bit platforms).
+func (c *colBuilder) reserveData64(n int64) error {
+	if n > math.MaxInt32 {
+		return errTooMuchText
+	}
+	return c.reserveData(int(n))
 }
 
 // appendDict appends the dictionary values at idx, which must all be
@@ -478,13 +491,13 @@ func (c *colBuilder) reserveData(n int) error {
 // every value moves as whole 16- or 32-byte blocks and the loop makes no
 // calls and no checks beyond the index's.
 func (c *colBuilder) appendDict(d *dictStrings, idx []int32) error {
-	if need := len(idx)*d.maxLen + dictPad; c.dlen+need > len(c.db) {
+	if room := len(c.db) - c.dlen - dictPad; len(idx) > 0 && d.maxLen > room/len(idx) {
 		// The bound does not fit: reserve what the values take.
-		total := 0
+		var total int64
 		for _, j := range idx {
-			total += int(d.ent[j] >> 32)
+			total += int64(d.ent[j] >> 32)
 		}
-		if err := c.reserveData(total + dictPad); err != nil {
+		if err := c.reserveData64(total + dictPad); err != nil {
 			return err
 		}
 	}
@@ -524,7 +537,7 @@ func (c *colBuilder) appendDict(d *dictStrings, idx []int32) error {
 func (c *colBuilder) appendDictRun(d *dictStrings, j int32, n int) error {
 	e := d.ent[j]
 	s, l := int(uint32(e)), int(e>>32)
-	if err := c.reserveData(n*l + dictPad); err != nil {
+	if err := c.reserveData64(int64(n)*int64(l) + dictPad); err != nil {
 		return err
 	}
 	pos := c.dlen
