@@ -57,13 +57,8 @@ func (h *hybrid) take(n int) ([]int32, error) {
 // times; otherwise it returns values as take does, with count len(idx).
 func (h *hybrid) next(n int) (idx []int32, run bool, val int32, count int, err error) {
 	if len(h.pend) == 0 {
-		if h.left <= 0 {
-			return nil, false, 0, 0, errCorruptPage
-		}
-		for h.rle == 0 && h.groups == 0 {
-			if err := h.header(); err != nil {
-				return nil, false, 0, 0, err
-			}
+		if err := h.startRun(); err != nil {
+			return nil, false, 0, 0, err
 		}
 		if h.rle > 0 {
 			c := min(n, h.rle)
@@ -76,8 +71,9 @@ func (h *hybrid) next(n int) (idx []int32, run bool, val int32, count int, err e
 	return idx, false, 0, len(idx), err
 }
 
-// fill decodes the next chunk of values into buf.
-func (h *hybrid) fill() error {
+// startRun makes sure the decoder is inside a run with values left,
+// reading run headers as needed.
+func (h *hybrid) startRun() error {
 	if h.left <= 0 {
 		return errCorruptPage // more values asked for than the page holds
 	}
@@ -85,6 +81,14 @@ func (h *hybrid) fill() error {
 		if err := h.header(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// fill decodes the next chunk of values into buf.
+func (h *hybrid) fill() error {
+	if err := h.startRun(); err != nil {
+		return err
 	}
 	if h.rle > 0 {
 		out := h.buf[:min(h.rle, h.left, len(h.buf))]

@@ -154,7 +154,30 @@ func FuzzDecodeHybrid(f *testing.F) {
 	f.Add([]byte{0x05, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22}, uint8(5), uint16(16))
 	f.Fuzz(func(t *testing.T, data []byte, width uint8, n uint16) {
 		out := make([]int32, int(n)%4096)
-		_ = decodeHybrid(data, int(width%33), out)
+		w := int(width % 33)
+		if decodeHybrid(data, w, out) == nil && len(out) > 0 {
+			// next gives the same values, runs whole, and with a limit
+			// refuses any value past it.
+			limit := uint32(1 + len(out))
+			var h hybrid
+			h.init(data, w, len(out), limit)
+			for i := 0; i < len(out); {
+				idx, run, val, cnt, err := h.next(1 + i%700)
+				if err != nil {
+					break // a value past the limit
+				}
+				for k := range cnt {
+					v := val
+					if !run {
+						v = idx[k]
+					}
+					if v != out[i] || uint32(v) >= limit {
+						t.Fatalf("next value %d = %d, decodeHybrid %d (limit %d)", i, v, out[i], limit)
+					}
+					i++
+				}
+			}
+		}
 		lv := make([]uint8, int(n)%4096)
 		ones, cerr := countLevels(data, len(lv))
 		if err := decodeLevels(data, lv); err == nil {
